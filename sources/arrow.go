@@ -78,7 +78,7 @@ func openArrow(fh *os.File, path string, size int64, f fileFormat) (_ fileReader
 			return nil, fmt.Errorf("read arrow ipc stream: %w", err)
 		}
 	} else {
-		r.fr, err = ipc.NewMappedFileReader(data)
+		r.fr, err = newMappedFileReader(data)
 		if err != nil {
 			return nil, fmt.Errorf("open arrow ipc file: %w", err)
 		}
@@ -109,6 +109,26 @@ func openArrow(fh *os.File, path string, size int64, f fileFormat) (_ fileReader
 		r.fcols = append(r.fcols, c.fileColumn)
 	}
 	return r, nil
+}
+
+// newMappedFileReader opens the IPC file format over mapped memory, zero-copy. In
+// arrow-go v18.8.0, ipc.NewMappedFileReader panics on files with dictionaries (its
+// dictionary memo is never initialised); those files are read through
+// ipc.NewFileReader instead, which copies each record batch's buffers.
+func newMappedFileReader(data []byte) (fr *ipc.FileReader, err error) {
+	panicked := false
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				panicked = true
+			}
+		}()
+		fr, err = ipc.NewMappedFileReader(data)
+	}()
+	if panicked {
+		return ipc.NewFileReader(bytes.NewReader(data))
+	}
+	return fr, err
 }
 
 // mapArrow maps an Arrow type to a kind, or says why the column is skipped.

@@ -32,9 +32,10 @@
 //	             BYTE_ARRAY without annotation, FIXED_LEN_BYTE_ARRAY,     binary, fixed_size_binary,
 //	             JSON, BSON, UUID, INTERVAL, NULL                         null, extension types
 //
-// Datetimes are Unix seconds, computed as float64(sec) + float64(nsec)/1e9 with sec
-// floored, as the window bounds are, so each row falls in exactly one of two adjacent
-// windows (the float64 resolution near 2026 is about 0.24 µs). A dictionary of numbers
+// Datetimes are Unix seconds, computed as float64(sec) + float64(nsec)/1e9 with sec and
+// nsec of the same sign (as time.Duration.Seconds), as the window bounds are, so each
+// row falls in exactly one of two adjacent windows (the float64 resolution near 2026 is
+// about 0.24 µs). A dictionary of numbers
 // maps like its values. Time zones and isAdjustedToUTC do not change the stored instant.
 //
 // A skipped column becomes a "skipped_column" warning finding of the schema. Across

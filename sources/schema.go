@@ -154,21 +154,26 @@ func skippedFinding(file, column, why string) pipeline.Finding {
 	}
 }
 
-// unixSeconds returns sec seconds plus nsec nanoseconds as float64 seconds, the way
-// time.Duration.Seconds does, so that every reader and the window bounds round alike.
-func unixSeconds(sec, nsec int64) float64 { return float64(sec) + float64(nsec)/1e9 }
+// unixSeconds returns sec seconds plus nsec nanoseconds as float64 seconds. The parts
+// are first given the same sign, so the value is computed as time.Duration.Seconds
+// does; every reader and the window bounds round alike.
+func unixSeconds(sec, nsec int64) float64 {
+	sec += nsec / 1e9
+	nsec %= 1e9
+	if sec < 0 && nsec > 0 {
+		sec++
+		nsec -= 1e9
+	} else if sec > 0 && nsec < 0 {
+		sec--
+		nsec += 1e9
+	}
+	return float64(sec) + float64(nsec)/1e9
+}
 
 // unitSeconds converts v units of unitNanos nanoseconds each (1e3: micros) to seconds.
-// The split floors, as time.Time.Unix does, so that instants before 1970 round as the
-// window bounds do.
 func unitSeconds(v, unitNanos int64) float64 {
 	per := int64(1e9) / unitNanos
-	sec, rem := v/per, v%per
-	if rem < 0 {
-		sec--
-		rem += per
-	}
-	return unixSeconds(sec, rem*unitNanos)
+	return unixSeconds(v/per, (v%per)*unitNanos)
 }
 
 // windowSeconds returns the window's bounds as Unix seconds; open bounds are ±Inf.
