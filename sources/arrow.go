@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sync"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -35,6 +36,10 @@ type arrowFile struct {
 	unmap  func() error
 	stream bool
 	fr     *ipc.FileReader // file format
+	// frMu serialises fr.RecordBatchAt: documented as safe for concurrent use, it
+	// races in arrow-go v18.8.0 on files with dictionaries (a shared maphash.Hash in
+	// the dictionary mapper). With the file mapped, a call costs little.
+	frMu sync.Mutex
 	cols   []arrowColumn
 	fcols  []fileColumn
 	skip   []pipeline.Finding
@@ -104,7 +109,7 @@ func openArrow(fh *os.File, path string, size int64, f fileFormat) (_ fileReader
 			r.skip = append(r.skip, skippedFinding(path, fd.Name, why))
 			continue
 		}
-		c := arrowColumn{fileColumn: fileColumn{name: fd.Name, kind: kind, typ: fd.Type.String()}, field: i}
+		c := arrowColumn{fileColumn: fileColumn{name: fd.Name, kind: kind, typ: arrowTypeName(fd.Type)}, field: i}
 		r.cols = append(r.cols, c)
 		r.fcols = append(r.fcols, c.fileColumn)
 	}
@@ -169,6 +174,47 @@ func mapArrow(dt arrow.DataType) (pipeline.Kind, string) {
 	return 0, fmt.Sprintf("%s column skipped", dt)
 }
 
+// arrowTypeName names an Arrow type as the Parquet reader names the same logical type
+// ("double", "string", "timestamp[us, utc]", "decimal(9,2)"), so that merging Parquet
+// and Arrow files of one schema reports no type change; an encoding (dictionary, large
+// or view strings) is not a type change either.
+func arrowTypeName(dt arrow.DataType) string {
+	unit := func(u arrow.TimeUnit) string { return u.String() }
+	switch t := dt.(type) {
+	case *arrow.Float16Type:
+		return "float16"
+	case *arrow.Float32Type:
+		return "float"
+	case *arrow.Float64Type:
+		return "double"
+	case *arrow.BooleanType:
+		return "bool"
+	case *arrow.StringType, *arrow.LargeStringType, *arrow.StringViewType:
+		return "string"
+	case *arrow.DictionaryType:
+		return arrowTypeName(t.ValueType)
+	case *arrow.Date32Type, *arrow.Date64Type:
+		return "date"
+	case *arrow.TimestampType:
+		switch t.TimeZone {
+		case "":
+			return "timestamp[" + unit(t.Unit) + "]"
+		case "UTC", "utc", "Etc/UTC", "+00:00", "Z":
+			return "timestamp[" + unit(t.Unit) + ", utc]"
+		}
+		return "timestamp[" + unit(t.Unit) + ", tz=" + t.TimeZone + "]"
+	case *arrow.Time32Type:
+		return "time[" + unit(t.Unit) + "]"
+	case *arrow.Time64Type:
+		return "time[" + unit(t.Unit) + "]"
+	case *arrow.DurationType:
+		return "duration[" + unit(t.Unit) + "]"
+	case arrow.DecimalType:
+		return fmt.Sprintf("decimal(%d,%d)", t.GetPrecision(), t.GetScale())
+	}
+	return dt.String() // int8 … uint64
+}
+
 func (r *arrowFile) name() string                { return r.path }
 func (r *arrowFile) columns() []fileColumn       { return r.fcols }
 func (r *arrowFile) skipped() []pipeline.Finding { return r.skip }
@@ -209,7 +255,9 @@ func (r *arrowFile) scan(ctx context.Context, col int, skip func(int) bool, cs *
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			r.frMu.Lock()
 			rec, err := r.fr.RecordBatchAt(u)
+			r.frMu.Unlock()
 			if err != nil {
 				return fmt.Errorf("read record batch %d: %w", u, err)
 			}

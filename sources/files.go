@@ -45,6 +45,29 @@ func hasGlobMeta(p string) bool { return strings.ContainsAny(p, "*?[") }
 // (".crc", "_SUCCESS", "_temporary"), as Spark and pyarrow skip them.
 func ignored(name string) bool { return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") }
 
+// staticPrefix returns the folder part of a glob before its first pattern element.
+func staticPrefix(glob string) string {
+	i := strings.IndexAny(glob, "*?[")
+	if i < 0 {
+		return glob
+	}
+	return filepath.Dir(glob[:i+1])
+}
+
+// ignoredBelow reports whether any element of p below the folder prefix is ignored.
+func ignoredBelow(prefix, p string) bool {
+	rel, err := filepath.Rel(prefix, p)
+	if err != nil {
+		return ignored(filepath.Base(p))
+	}
+	for _, e := range strings.Split(rel, string(filepath.Separator)) {
+		if e != "." && e != ".." && ignored(e) {
+			return true
+		}
+	}
+	return false
+}
+
 func hasExt(name string, exts []string) bool {
 	e := strings.ToLower(filepath.Ext(name))
 	for _, x := range exts {
@@ -65,8 +88,9 @@ func listFiles(path string, exts []string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", path, err)
 		}
+		static := staticPrefix(path)
 		for _, m := range matches {
-			if ignored(filepath.Base(m)) {
+			if ignoredBelow(static, m) {
 				continue
 			}
 			st, err := os.Stat(m)

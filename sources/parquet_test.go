@@ -102,18 +102,18 @@ func typesRows() []typesRow {
 			DictF64: float64(i % 2),
 			B:       i%2 == 0,
 			S:       cats[i%3], DictS: cats[(i+1)%3], Enum: cats[i%2],
-			Date:    int32(t.Unix() / 86400),
-			TsMs:    t.UnixMilli(), TsUs: t.UnixMicro(), TsNs: t.UnixNano(), TsLocal: t.UnixMilli(),
-			T96:     int96Of(t),
-			TimeMs:  int32(45296789 + i), // 12:34:56.789
-			TimeUs:  45296789012 + int64(i),
-			Dec32:   int32(-12345 + 10000*i),
-			Dec64:   int64(987654321 * (i - 2)),
-			DecFix:  bigEndian16(int64(-1234567890123 * (i - 1))),
-			Bin:     []byte{byte(i)},
-			JSON:    `{"a":1}`,
-			List:    []int32{int32(i)},
-			Nested:  nested{A: int32(i)},
+			Date: int32(t.Unix() / 86400),
+			TsMs: t.UnixMilli(), TsUs: t.UnixMicro(), TsNs: t.UnixNano(), TsLocal: t.UnixMilli(),
+			T96:    int96Of(t),
+			TimeMs: int32(45296789 + i), // 12:34:56.789
+			TimeUs: 45296789012 + int64(i),
+			Dec32:  int32(-12345 + 10000*i),
+			Dec64:  int64(987654321 * (i - 2)),
+			DecFix: bigEndian16(int64(-1234567890123 * (i - 1))),
+			Bin:    []byte{byte(i)},
+			JSON:   `{"a":1}`,
+			List:   []int32{int32(i)},
+			Nested: nested{A: int32(i)},
 		}
 		if i%2 == 1 {
 			r.OptF64 = ptr(float64(i) / 4)
