@@ -19,7 +19,7 @@ func smallBenchConfig() BenchConfig {
 }
 
 type colMoments struct {
-	n, null   int
+	n, null    int
 	mean, var_ float64
 }
 
