@@ -19,8 +19,8 @@ func smallBenchConfig() BenchConfig {
 }
 
 type colMoments struct {
-	n, null    int
-	mean, var_ float64
+	n, null        int
+	mean, variance float64
 }
 
 func moments(t *testing.T, tb *table, name string) colMoments {
@@ -38,7 +38,7 @@ func moments(t *testing.T, tb *table, name string) colMoments {
 		ss += x * x
 	}
 	m.mean = s / float64(m.n)
-	m.var_ = ss/float64(m.n) - m.mean*m.mean
+	m.variance = ss/float64(m.n) - m.mean*m.mean
 	return m
 }
 
@@ -94,8 +94,8 @@ func TestBench(t *testing.T) {
 	for i, wantMean := range []float64{0, math.Exp(0.125), 5, 2, 0} {
 		m := moments(t, ref, want[i])
 		_, sd := shapeMoments(i)
-		if math.Abs(m.mean-wantMean) > 5*sd/math.Sqrt(float64(m.n)) || math.Abs(math.Sqrt(m.var_)/sd-1) > 0.02 {
-			t.Errorf("reference %s: mean %.4f sd %.4f, want %.4f, %.4f", want[i], m.mean, math.Sqrt(m.var_), wantMean, sd)
+		if math.Abs(m.mean-wantMean) > 5*sd/math.Sqrt(float64(m.n)) || math.Abs(math.Sqrt(m.variance)/sd-1) > 0.02 {
+			t.Errorf("reference %s: mean %.4f sd %.4f, want %.4f, %.4f", want[i], m.mean, math.Sqrt(m.variance), wantMean, sd)
 		}
 	}
 	// num_19 is the low-cardinality column: 0..3 at the normal quartiles
@@ -119,7 +119,7 @@ func TestBench(t *testing.T) {
 		if d := c.mean - r.mean; math.Abs(d-wantShift) > 0.04 {
 			t.Errorf("%s: mean shift %.3f, want %.2f", name, d, wantShift)
 		}
-		if q := math.Sqrt(c.var_ / r.var_); math.Abs(q-wantRatio) > 0.04 {
+		if q := math.Sqrt(c.variance / r.variance); math.Abs(q-wantRatio) > 0.04 {
 			t.Errorf("%s: sd ratio %.3f, want %.2f", name, q, wantRatio)
 		}
 	}
