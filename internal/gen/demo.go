@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -281,7 +282,7 @@ func Demo(ctx context.Context, dir string, seed uint64) (DemoSummary, error) {
 			return s, err
 		}
 		ls := labelsByDay[ldt]
-		slices.SortStableFunc(ls, func(a, b label) int { return int(min(max(a.ts-b.ts, -1), 1)) })
+		slices.SortStableFunc(ls, func(a, b label) int { return cmp.Compare(a.ts, b.ts) })
 		ids, ch, ts := make([][]byte, len(ls)), make([]int32, len(ls)), make([]int64, len(ls))
 		for i, l := range ls {
 			ids[i], ch[i], ts[i] = l.id, l.churned, l.ts
