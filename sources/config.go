@@ -27,10 +27,17 @@ type ParquetConfig struct {
 	// Timestamp names the datetime column used for window filtering. Without it, a
 	// non-zero window selects every row (and the schema carries a warning finding).
 	Timestamp string `yaml:"timestamp"`
+	// Partitions is auto (default: hive partition folders outside the window are not
+	// opened) or ignore; PartitionTimezone is the zone of the partition values
+	// (default UTC). See partition.go.
+	Partitions        string `yaml:"partitions"`
+	PartitionTimezone string `yaml:"partition_timezone"`
 }
 
 // Validate reports every problem of the configuration, joined. It does no I/O.
-func (c ParquetConfig) Validate() error { return validateCommon(c.Path) }
+func (c ParquetConfig) Validate() error {
+	return validateCommon(c.Path, c.Partitions, c.PartitionTimezone)
+}
 
 // Arrow IPC formats.
 const (
@@ -46,13 +53,15 @@ type ArrowConfig struct {
 	Path      string `yaml:"path"`
 	Timestamp string `yaml:"timestamp"`
 	// Format is file, stream or auto (the default).
-	Format string `yaml:"format"`
+	Format            string `yaml:"format"`
+	Partitions        string `yaml:"partitions"`
+	PartitionTimezone string `yaml:"partition_timezone"`
 }
 
 // Validate reports every problem of the configuration, joined. It does no I/O.
 func (c ArrowConfig) Validate() error {
 	var errs []error
-	if err := validateCommon(c.Path); err != nil {
+	if err := validateCommon(c.Path, c.Partitions, c.PartitionTimezone); err != nil {
 		errs = append(errs, err)
 	}
 	switch c.Format {
@@ -66,15 +75,22 @@ func (c ArrowConfig) Validate() error {
 // AutoConfig configures an "auto" source: Parquet and Arrow IPC files, the format
 // detected per file.
 type AutoConfig struct {
-	Path      string `yaml:"path"`
-	Timestamp string `yaml:"timestamp"`
+	Path              string `yaml:"path"`
+	Timestamp         string `yaml:"timestamp"`
+	Partitions        string `yaml:"partitions"`
+	PartitionTimezone string `yaml:"partition_timezone"`
 }
 
 // Validate reports every problem of the configuration, joined. It does no I/O.
-func (c AutoConfig) Validate() error { return validateCommon(c.Path) }
+func (c AutoConfig) Validate() error {
+	return validateCommon(c.Path, c.Partitions, c.PartitionTimezone)
+}
 
-func validateCommon(path string) error {
+func validateCommon(path, partitions, partitionTZ string) error {
 	var errs []error
+	if _, err := parsePartitioning(partitions, partitionTZ); err != nil {
+		errs = append(errs, err)
+	}
 	switch {
 	case strings.TrimSpace(path) == "":
 		errs = append(errs, errors.New("path: required"))
@@ -94,7 +110,9 @@ func newParquet(dec Decoder, deps Deps) (pipeline.Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
 	}
-	return newDataset("parquet", cfg.Path, cfg.Timestamp, formatParquet, deps), nil
+	d := newDataset("parquet", cfg.Path, cfg.Timestamp, formatParquet, deps)
+	d.part, _ = parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
+	return d, nil
 }
 
 func newArrow(dec Decoder, deps Deps) (pipeline.Dataset, error) {
@@ -112,7 +130,9 @@ func newArrow(dec Decoder, deps Deps) (pipeline.Dataset, error) {
 	case ArrowFormatStream:
 		f = formatArrowStream
 	}
-	return newDataset("arrow", cfg.Path, cfg.Timestamp, f, deps), nil
+	d := newDataset("arrow", cfg.Path, cfg.Timestamp, f, deps)
+	d.part, _ = parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
+	return d, nil
 }
 
 func newAuto(dec Decoder, deps Deps) (pipeline.Dataset, error) {
@@ -123,7 +143,9 @@ func newAuto(dec Decoder, deps Deps) (pipeline.Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("auto: %w", err)
 	}
-	return newDataset("auto", cfg.Path, cfg.Timestamp, formatAuto, deps), nil
+	d := newDataset("auto", cfg.Path, cfg.Timestamp, formatAuto, deps)
+	d.part, _ = parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
+	return d, nil
 }
 
 // FromPath returns a dataset over path (a file, a folder or a glob) whose files may be

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/driftwatch/driftwatch/pipeline"
 )
@@ -25,6 +26,7 @@ type dataset struct {
 	baseDir   string
 	timestamp string
 	format    fileFormat
+	part      partitioning // hive partition pruning (partition.go)
 	log       *slog.Logger
 	batchRows int
 }
@@ -38,6 +40,7 @@ func newDataset(typ, path, timestamp string, f fileFormat, deps Deps) *dataset {
 		baseDir:   deps.BaseDir,
 		timestamp: timestamp,
 		format:    f,
+		part:      partitioning{mode: PartitionsAuto, loc: time.UTC},
 		log:       deps.logger().With("source", typ),
 		batchRows: defaultBatchRows,
 	}
@@ -105,6 +108,7 @@ type source struct {
 	batchRows int
 
 	unitsRead atomic.Int64 // column chunks (row group × column, or record batch × column) decoded
+	pruned    int          // partition folders left out by the window (never walked)
 
 	mu     sync.RWMutex // held shared by ReadColumn, exclusively by Close
 	closed bool
@@ -116,11 +120,11 @@ var _ pipeline.Source = (*source)(nil)
 // zero and a timestamp column is configured, computes the window masks.
 func (d *dataset) Open(ctx context.Context, w pipeline.Window) (pipeline.Source, error) {
 	path := d.resolved()
-	names, err := listFiles(path, d.format.exts())
+	names, pruned, err := d.listing(path, w)
 	if err != nil {
 		return nil, &pipeline.DataError{Source: d.String(), Err: err}
 	}
-	s := &source{desc: d.String(), batchRows: d.batchRows}
+	s := &source{desc: d.String(), batchRows: d.batchRows, pruned: len(pruned)}
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			s.Close()
@@ -134,7 +138,15 @@ func (d *dataset) Open(ctx context.Context, w pipeline.Window) (pipeline.Source,
 		s.files = append(s.files, fr)
 	}
 	s.schema, s.cols = mergeSchemas(s.files)
-	if !w.IsZero() {
+	if len(names) == 0 {
+		s.schema.Findings = append(s.schema.Findings, pipeline.Finding{
+			Type:     "no_partition_in_window",
+			Severity: pipeline.SeverityWarning,
+			Message:  fmt.Sprintf("no partition overlaps the window [%s, %s): %d partition folders skipped", fmtTime(w.Start), fmtTime(w.End), len(pruned)),
+			Source:   d.path,
+		})
+	}
+	if !w.IsZero() && len(names) > 0 {
 		if d.timestamp == "" {
 			s.schema.Findings = append(s.schema.Findings, pipeline.Finding{
 				Type:     "window_not_applied",
@@ -156,7 +168,7 @@ func (d *dataset) Open(ctx context.Context, w pipeline.Window) (pipeline.Source,
 			}
 		}
 	}
-	d.log.Debug("dataset opened", "path", path, "files", len(s.files), "columns", len(s.schema.Fields), "rows", s.rows)
+	d.log.Debug("dataset opened", "path", path, "files", len(s.files), "partitions_pruned", len(pruned), "columns", len(s.schema.Fields), "rows", s.rows)
 	return s, nil
 }
 

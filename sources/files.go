@@ -82,6 +82,17 @@ func hasExt(name string, exts []string) bool {
 // folder contributes every file below it with one of exts; a glob its matches (folders
 // among them expanded like folders). No file is an error.
 func listFiles(path string, exts []string) ([]string, error) {
+	out, err := listFilesSkip(path, exts, nil)
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("list %s: no files match (want %s)", path, strings.Join(exts, ", "))
+	}
+	return out, err
+}
+
+// listFilesSkip is listFiles without the error for no files, leaving out every folder
+// below path (and every glob match) for which skip (when not nil) returns true: the
+// folder is not walked. skip gets a folder for a folder, and a file's folder for a file.
+func listFilesSkip(path string, exts []string, skip func(dir string) bool) ([]string, error) {
 	var out []string
 	if hasGlobMeta(path) {
 		matches, err := filepath.Glob(path)
@@ -97,8 +108,17 @@ func listFiles(path string, exts []string) ([]string, error) {
 			if err != nil {
 				return nil, fmt.Errorf("list %s: %w", path, err)
 			}
+			if skip != nil {
+				dir := m
+				if !st.IsDir() {
+					dir = filepath.Dir(m)
+				}
+				if skip(dir) {
+					continue
+				}
+			}
 			if st.IsDir() {
-				sub, err := walkDir(m, exts)
+				sub, err := walkDir(m, exts, skip)
 				if err != nil {
 					return nil, fmt.Errorf("list %s: %w", path, err)
 				}
@@ -115,18 +135,15 @@ func listFiles(path string, exts []string) ([]string, error) {
 		if !st.IsDir() {
 			return []string{path}, nil
 		}
-		if out, err = walkDir(path, exts); err != nil {
+		if out, err = walkDir(path, exts, skip); err != nil {
 			return nil, fmt.Errorf("list %s: %w", path, err)
 		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("list %s: no files match (want %s)", path, strings.Join(exts, ", "))
 	}
 	sort.Strings(out)
 	return dedupSorted(out), nil
 }
 
-func walkDir(root string, exts []string) ([]string, error) {
+func walkDir(root string, exts []string, skip func(dir string) bool) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -137,6 +154,9 @@ func walkDir(root string, exts []string) ([]string, error) {
 				return filepath.SkipDir
 			}
 			return nil
+		}
+		if p != root && d.IsDir() && skip != nil && skip(p) {
+			return filepath.SkipDir
 		}
 		if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 {
 			if hasExt(p, exts) {
