@@ -120,26 +120,76 @@ func ExpandEnv(src []byte, lookup func(string) (string, bool)) ([]byte, error) {
 	})
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return nil, fmt.Errorf("environment variables not set: %s", strings.Join(missing, ", "))
+		return nil, &missingEnvError{names: missing}
 	}
 	return out, nil
 }
 
-// Unmarshal expands environment references in src (with os.LookupEnv) and decodes it
-// strictly into v (a pointer to a struct).
+// Unmarshal parses src, expands environment references in its scalar values (with
+// os.LookupEnv; comments and keys are left alone, and an expanded value cannot change
+// the document's structure) and decodes it strictly into v (a pointer to a struct).
 func Unmarshal(src []byte, v any) error {
-	exp, err := ExpandEnv(src, os.LookupEnv)
-	if err != nil {
-		return err
-	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(exp, &root); err != nil {
+	if err := yaml.Unmarshal(src, &root); err != nil {
 		return fmt.Errorf("parse yaml: %w", err)
 	}
 	if root.Kind == 0 {
 		return &Error{Msg: "empty document"}
 	}
+	if err := expandNode(&root, os.LookupEnv); err != nil {
+		return err
+	}
 	return DecodeNode(&root, "", v)
+}
+
+// expandNode expands ${VAR} references in every scalar value below n, listing every
+// missing variable in one error.
+func expandNode(n *yaml.Node, lookup func(string) (string, bool)) error {
+	var missing []string
+	seen := map[string]bool{}
+	var walk func(n *yaml.Node, isKey bool)
+	walk = func(n *yaml.Node, isKey bool) {
+		switch n.Kind {
+		case yaml.ScalarNode:
+			if isKey || !strings.Contains(n.Value, "$") {
+				return
+			}
+			out, err := ExpandEnv([]byte(n.Value), lookup)
+			if err != nil {
+				var me *missingEnvError
+				if errors.As(err, &me) {
+					for _, m := range me.names {
+						if !seen[m] {
+							seen[m] = true
+							missing = append(missing, m)
+						}
+					}
+				}
+				return
+			}
+			n.Value = string(out)
+		case yaml.MappingNode:
+			for i, c := range n.Content {
+				walk(c, i%2 == 0)
+			}
+		default:
+			for _, c := range n.Content {
+				walk(c, false)
+			}
+		}
+	}
+	walk(n, false)
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return &missingEnvError{names: missing}
+	}
+	return nil
+}
+
+type missingEnvError struct{ names []string }
+
+func (e *missingEnvError) Error() string {
+	return "environment variables not set: " + strings.Join(e.names, ", ")
 }
 
 // DecodeNode decodes node strictly into v (a pointer); path prefixes error paths.
@@ -272,7 +322,7 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		v.SetString(n.Value)
 	case reflect.Bool:
 		b, err := strconv.ParseBool(n.Value)
-		if n.Kind != yaml.ScalarNode || err != nil || n.Tag != "!!bool" {
+		if n.Kind != yaml.ScalarNode || err != nil || n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
 			d.fail(n, path, "want true or false, got %q", n.Value)
 			return
 		}

@@ -132,3 +132,26 @@ func FuzzUnmarshal(f *testing.F) {
 		_ = Unmarshal(b, &c) // must not panic
 	})
 }
+
+func TestUnmarshal_EnvInValuesOnly(t *testing.T) {
+	t.Setenv("DW_YAMLX_NAME", "from-env")
+	t.Setenv("DW_YAMLX_TRICK", "x\nshare: 9")
+	src := `
+# a comment may say ${NOT_A_VARIABLE}
+jobs:
+  - name: ${DW_YAMLX_NAME}
+    tags: ["${DW_YAMLX_TRICK}", "${DW_YAMLX_MISSING:-dflt}"]
+`
+	var c rootCfg
+	if err := Unmarshal([]byte(src), &c); err != nil {
+		t.Fatal(err)
+	}
+	j := c.Jobs[0]
+	if j.Name != "from-env" || j.Tags[0] != "x\nshare: 9" || j.Tags[1] != "dflt" || j.Share != 0 {
+		t.Fatalf("decoded %+v", j)
+	}
+	err := Unmarshal([]byte("jobs:\n  - name: ${DW_YAMLX_A}\n    tags: [\"${DW_YAMLX_B}\", \"${DW_YAMLX_A}\"]\n"), &c)
+	if err == nil || err.Error() != "environment variables not set: DW_YAMLX_A, DW_YAMLX_B" {
+		t.Fatalf("error = %v", err)
+	}
+}
