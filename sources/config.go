@@ -23,7 +23,7 @@ var (
 type ParquetConfig struct {
 	// Path is a file, a folder (every *.parquet file below it, recursively, sorted;
 	// names starting with "." or "_" are ignored) or a glob.
-	Path string `yaml:"path"`
+	Path string `yaml:"path" required:"true"`
 	// Timestamp names the datetime column used for window filtering. Without it, a
 	// non-zero window selects every row (and the schema carries a warning finding).
 	Timestamp string `yaml:"timestamp"`
@@ -50,7 +50,7 @@ const (
 type ArrowConfig struct {
 	// Path is a file, a folder (every *.arrow, *.arrows, *.feather and *.ipc file below
 	// it, recursively, sorted) or a glob.
-	Path      string `yaml:"path"`
+	Path      string `yaml:"path" required:"true"`
 	Timestamp string `yaml:"timestamp"`
 	// Format is file, stream or auto (the default).
 	Format            string `yaml:"format"`
@@ -75,7 +75,7 @@ func (c ArrowConfig) Validate() error {
 // AutoConfig configures an "auto" source: Parquet and Arrow IPC files, the format
 // detected per file.
 type AutoConfig struct {
-	Path              string `yaml:"path"`
+	Path              string `yaml:"path" required:"true"`
 	Timestamp         string `yaml:"timestamp"`
 	Partitions        string `yaml:"partitions"`
 	PartitionTimezone string `yaml:"partition_timezone"`
