@@ -39,11 +39,11 @@ type arrowFile struct {
 	// frMu serialises fr.RecordBatchAt: documented as safe for concurrent use, it
 	// races in arrow-go v18.8.0 on files with dictionaries (a shared maphash.Hash in
 	// the dictionary mapper). With the file mapped, a call costs little.
-	frMu sync.Mutex
-	cols   []arrowColumn
-	fcols  []fileColumn
-	skip   []pipeline.Finding
-	rows   []int64 // per record batch
+	frMu  sync.Mutex
+	cols  []arrowColumn
+	fcols []fileColumn
+	skip  []pipeline.Finding
+	rows  []int64 // per record batch
 }
 
 var _ fileReader = (*arrowFile)(nil)
