@@ -428,6 +428,7 @@ func (r *pqFile) readChunk(c *pqColumn, u int, cs *colState, emit func(u, off in
 	pages := fcc.PagesFrom(r.fh)
 	defer pages.Close()
 	cs.reset()
+	cs.cacheKey = nil // a dictionary belongs to one column chunk
 	off := 0
 	flush := func() error {
 		n := cs.len()

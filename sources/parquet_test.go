@@ -673,3 +673,40 @@ func TestParquet_CorruptPages(t *testing.T) {
 		t.Errorf("no corruption was detected in 40 garbled files")
 	}
 }
+
+// TestParquet_DictionaryFallback: a writer whose dictionary outgrows its limit writes
+// the rest of the column chunk plain; the chunk's codes then mix both kinds of page.
+func TestParquet_DictionaryFallback(t *testing.T) {
+	type row struct {
+		S string `parquet:"s,dict"`
+	}
+	var rows []row
+	for i := range 3000 {
+		rows = append(rows, row{S: "value-" + itoa(int64(i%1200))})
+	}
+	p := filepath.Join(t.TempDir(), "fallback.parquet")
+	writeParquet(t, p, rows, 3000, parquet.DictionaryMaxBytes(2048), parquet.PageBufferSize(1024))
+	ds := mustFromPath(t, p)
+	ds.(*dataset).batchRows = 1 << 20 // one chunk: dictionary and plain pages together
+	src := mustOpen(t, ds, pipeline.Window{})
+	var dictLen int
+	var got []string
+	err := src.ReadColumn(t.Context(), "s", func(c pipeline.Column) error {
+		dictLen = len(c.Dict)
+		for _, code := range c.Codes {
+			got = append(got, c.Dict[code])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		if got[i] != r.S {
+			t.Fatalf("s[%d] = %q, want %q", i, got[i], r.S)
+		}
+	}
+	if dictLen != 1200 {
+		t.Errorf("chunk dictionary has %d entries, want the 1200 distinct values", dictLen)
+	}
+}
