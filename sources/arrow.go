@@ -328,7 +328,8 @@ func (cs *colState) appendArrow(arr arrow.Array) error {
 		if err != nil {
 			return err
 		}
-		remap := cs.useDict(a.Dictionary().Data(), strs)
+		dict := a.Dictionary()
+		remap := cs.useDict(dict.Data(), strs)
 		for i := range a.Len() {
 			if a.IsNull(i) {
 				cs.codes = append(cs.codes, -1)
@@ -337,6 +338,10 @@ func (cs *colState) appendArrow(arr arrow.Array) error {
 			k := a.GetValueIndex(i)
 			if k < 0 || k >= len(strs) {
 				return fmt.Errorf("dictionary index %d out of range [0, %d)", k, len(strs))
+			}
+			if dict.IsNull(k) {
+				cs.codes = append(cs.codes, -1)
+				continue
 			}
 			if remap != nil {
 				cs.codes = append(cs.codes, remap[k])
@@ -361,7 +366,7 @@ func appendStrings(cs *colState, a arrow.Array, value func(int) string) {
 }
 
 // arrowDictStrings returns a dictionary's string values, interned, cached by identity.
-// A null dictionary entry becomes "" (rows pointing at it are rare and kept).
+// A null dictionary entry becomes "" here; rows pointing at it read as missing.
 func (cs *colState) arrowDictStrings(d arrow.Array) ([]string, error) {
 	key := d.Data()
 	if cs.cacheKey == key {
