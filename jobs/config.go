@@ -18,6 +18,8 @@ import (
 type Config struct {
 	Version int         `yaml:"version"`
 	Jobs    []JobConfig `yaml:"jobs" required:"true"`
+	// State is where run history, leases and schedule cursors live (history.go).
+	State *StateConfig `yaml:"state"`
 
 	// path and dir of the file it was loaded from
 	path, dir string
@@ -28,7 +30,10 @@ type JobConfig struct {
 	Name     string `yaml:"name" required:"true"`
 	Schedule string `yaml:"schedule"` // cron spec, for `schedule` and `backfill`
 	// Timezone of window arithmetic (IANA name); default UTC.
-	Timezone  string        `yaml:"timezone"`
+	Timezone string `yaml:"timezone"`
+	// Catchup is what `schedule` does with scheduled times missed while it was down:
+	// all, latest (default) or none (schedule.go).
+	Catchup   string        `yaml:"catchup"`
 	Timeout   time.Duration `yaml:"timeout"`
 	Reference yamlx.Block   `yaml:"reference" required:"true"`
 	Current   yamlx.Block   `yaml:"current" required:"true"`
@@ -159,6 +164,7 @@ func (c *Config) Validate() error {
 				add(p+"."+side.name+".offset", "offset needs a window")
 			}
 		}
+		validateSchedule(p, &c.Jobs[i], add)
 		d := j.Drift
 		if _, err := pipeline.LookupPreset(d.Preset); err != nil {
 			add(p+".drift.preset", "%v", err)
@@ -189,6 +195,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	validateState(c.State, add)
 	return errors.Join(errs...)
 }
 

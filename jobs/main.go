@@ -36,7 +36,12 @@ var Version = "dev"
 const usage = `driftwatch: drift reports for deployed ML models
 
 Usage:
-  driftwatch run      --config F [--job J] [--at T] [--fail-on-drift] [--quiet]
+  driftwatch run      --config F [--job J] [--at T | --window-start S --window-end E]
+                      [--fail-on-drift] [--quiet]
+  driftwatch schedule --config F [--job J] [--grace 25s]
+  driftwatch backfill --config F --job J --from T1 --to T2 [--parallel N] [--dry-run]
+                      [--emit-triggers]
+  driftwatch history  --config F [--job J] [--format text|json] [--limit N]
   driftwatch compare  --reference A --current B [--columns c1,c2] [--preset P] [--method m1,m2]
                       [--format json|text] [--binning default|sturges] [--target T] [--prediction P]
                       [--id I] [--timestamp TS] [--fail-on-drift]
@@ -79,6 +84,12 @@ func MainEnv(ctx context.Context, args []string, env Env) int {
 		code, err = cmdRun(ctx, args[1:], env)
 	case "compare":
 		code, err = cmdCompare(ctx, args[1:], env)
+	case "schedule":
+		err = cmdSchedule(ctx, args[1:], env)
+	case "backfill":
+		code, err = cmdBackfill(ctx, args[1:], env)
+	case "history":
+		err = cmdHistory(ctx, args[1:], env)
 	case "validate":
 		err = cmdValidate(ctx, args[1:], env)
 	case "methods":

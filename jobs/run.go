@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/driftwatch/driftwatch/internal/state"
 	"github.com/driftwatch/driftwatch/internal/yamlx"
 	"github.com/driftwatch/driftwatch/pipeline"
 	"github.com/driftwatch/driftwatch/sinks"
@@ -28,8 +29,10 @@ type Job struct {
 	loc            *time.Location
 	ref, cur       pipeline.Dataset
 	refWin, curWin WindowConfig
-	sinks          []pipeline.Sink
-	opts           pipeline.Options
+	// curSpan, refSpan and refOff are the windows with calendar days (schedule.go).
+	curSpan, refSpan, refOff span
+	sinks                    []pipeline.Sink
+	opts                     pipeline.Options
 }
 
 // BuildJob constructs a job's datasets and sinks from the registries. It does no I/O.
@@ -67,6 +70,13 @@ func BuildJob(c *Config, jc *JobConfig, env Env) (*Job, error) {
 	}
 	j.ref = buildSource(jc.Reference, &j.refWin)
 	j.cur = buildSource(jc.Current, &j.curWin)
+	var err error
+	if j.refSpan, j.refOff, err = windowSpans(jc.Reference); err != nil {
+		errs = append(errs, fmt.Errorf("%s.window: %w", jc.Reference.Path, err))
+	}
+	if j.curSpan, _, err = windowSpans(jc.Current); err != nil {
+		errs = append(errs, fmt.Errorf("%s.window: %w", jc.Current.Path, err))
+	}
 	sinkReg := sinks.Builtin()
 	kdeps := sinks.Deps{Logger: env.Logger.With(logKeyJob, jc.Name), BaseDir: c.dir, Stdout: env.Stdout}
 	for _, b := range jc.Sinks {
@@ -96,21 +106,19 @@ func BuildJob(c *Config, jc *JobConfig, env Env) (*Job, error) {
 	return j, nil
 }
 
-// Windows returns the reference and current windows of a run at logical time at.
+// Windows returns the reference and current windows of a run at logical time at, in
+// the job's time zone: durations in hours and less are exact, days (`1d`) are calendar
+// days (schedule.go).
 func (j *Job) Windows(at time.Time) (ref, cur pipeline.Window) {
-	at = at.In(j.loc)
-	if j.curWin.Window > 0 {
-		cur = pipeline.Window{Start: at.Add(-j.curWin.Window), End: at}
+	return j.windows(at, pipeline.Window{})
+}
+
+// catchup returns the job's catch-up policy.
+func (j *Job) catchup() string {
+	if j.cfg == nil || j.cfg.Catchup == "" {
+		return CatchupLatest
 	}
-	if j.refWin.Window > 0 {
-		off := j.refWin.Offset
-		if off == 0 {
-			off = j.curWin.Window
-		}
-		end := at.Add(-off)
-		ref = pipeline.Window{Start: end.Add(-j.refWin.Window), End: end}
-	}
-	return ref, cur
+	return j.cfg.Catchup
 }
 
 // RunID is deterministic per job and logical time, so that a re-run replaces its outputs.
@@ -131,6 +139,8 @@ type JobSummary struct {
 	Reports        []string     `json:"reports"`
 	Error          string       `json:"error,omitempty"`
 	DurationS      float64      `json:"duration_s"`
+	// Window is the current window (null: every row).
+	Window *pipeline.WindowJSON `json:"window"`
 }
 
 // RunSummary is the last line of `run` on stdout (Airflow pushes it to XCom).
@@ -142,6 +152,11 @@ type RunSummary struct {
 
 // Run runs the job once for logical time at and delivers the report to every sink.
 func (j *Job) Run(ctx context.Context, at time.Time, env Env) (*pipeline.Report, JobSummary, error) {
+	return j.RunWith(ctx, at, env, RunOptions{})
+}
+
+// RunWith is Run with options (an explicit current window; triggers suppressed).
+func (j *Job) RunWith(ctx context.Context, at time.Time, env Env, ro RunOptions) (*pipeline.Report, JobSummary, error) {
 	start := env.Now()
 	sum := JobSummary{Job: j.Name, RunID: RunID(j.Name, at), Reports: []string{}}
 	if j.cfg.Timeout > 0 {
@@ -149,7 +164,8 @@ func (j *Job) Run(ctx context.Context, at time.Time, env Env) (*pipeline.Report,
 		ctx, cancel = context.WithTimeout(ctx, j.cfg.Timeout)
 		defer cancel()
 	}
-	refW, curW := j.Windows(at)
+	refW, curW := j.windows(at, ro.Current)
+	sum.Window = pipeline.NewWindowJSON(curW)
 	log := env.Logger.With(logKeyJob, j.Name, logKeyRunID, sum.RunID)
 	log.Info("run started", "logical_time", at.UTC(), logKeyWindowStart, curW.Start, logKeyWindowEnd, curW.End,
 		"reference", j.ref.String(), "current", j.cur.String())
@@ -197,6 +213,8 @@ func cmdRun(ctx context.Context, args []string, env Env) (int, error) {
 	cfgPath := fs.String("config", "", "config file (required)")
 	jobName := fs.String("job", "", "run only this job (default: every job)")
 	atFlag := fs.String("at", "", "logical time of the run, RFC 3339 or a date (default: now)")
+	wsFlag := fs.String("window-start", "", "start of the current window, with --window-end, instead of --at (Airflow: {{ data_interval_start }})")
+	weFlag := fs.String("window-end", "", "end of the current window and logical time of the run (Airflow: {{ data_interval_end }})")
 	failOnDrift := fs.Bool("fail-on-drift", false, "exit 3 when a job's dataset drifted")
 	quiet := fs.Bool("quiet", false, "print only the summary line on stdout")
 	if err := parseFlags(fs, args); err != nil {
@@ -213,6 +231,13 @@ func cmdRun(ctx context.Context, args []string, env Env) (int, error) {
 		}
 		at = t
 	}
+	cur, err := windowFlags(*atFlag, *wsFlag, *weFlag)
+	if err != nil {
+		return 0, err
+	}
+	if !cur.IsZero() {
+		at = cur.End
+	}
 	cfg, err := LoadConfig(*cfgPath)
 	if err != nil {
 		return 0, err
@@ -221,10 +246,18 @@ func cmdRun(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	store, _, err := openState(ctx, cfg, false)
+	if err != nil {
+		return 0, err
+	}
+	if store != nil {
+		defer store.Close()
+	}
+	rec := newRecorder(store, state.OriginRun, state.ClaimRerun, env)
 	summary := RunSummary{Status: "ok", LogicalTime: at, Jobs: []JobSummary{}}
 	var errs []error
 	for _, j := range jobs {
-		rep, js, err := j.Run(ctx, at, env)
+		rep, js, err := rec.runRecorded(ctx, j, at, RunOptions{Current: cur}, env)
 		summary.Jobs = append(summary.Jobs, js)
 		if err != nil {
 			errs = append(errs, err)
@@ -249,6 +282,31 @@ func cmdRun(ctx context.Context, args []string, env Env) (int, error) {
 		return ExitDrifted, nil
 	}
 	return ExitOK, nil
+}
+
+// windowFlags parses run's --window-start and --window-end (Airflow's data interval).
+func windowFlags(at, start, end string) (pipeline.Window, error) {
+	if start == "" && end == "" {
+		return pipeline.Window{}, nil
+	}
+	if at != "" {
+		return pipeline.Window{}, usagef("run: --at and --window-start/--window-end exclude each other")
+	}
+	if start == "" || end == "" {
+		return pipeline.Window{}, usagef("run: --window-start and --window-end go together")
+	}
+	s, err := ParseTime(start)
+	if err != nil {
+		return pipeline.Window{}, &UsageError{Err: fmt.Errorf("run: --window-start: %w", err)}
+	}
+	e, err := ParseTime(end)
+	if err != nil {
+		return pipeline.Window{}, &UsageError{Err: fmt.Errorf("run: --window-end: %w", err)}
+	}
+	if !s.Before(e) {
+		return pipeline.Window{}, usagef("run: --window-start %s is not before --window-end %s", start, end)
+	}
+	return pipeline.Window{Start: s, End: e}, nil
 }
 
 func selectJobs(cfg *Config, name string, env Env) ([]*Job, error) {
