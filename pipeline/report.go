@@ -74,7 +74,7 @@ type Report struct {
 	Performance   any            `json:"performance,omitempty"`
 	Model         any            `json:"model,omitempty"`
 	Quality       []Finding      `json:"quality"`
-	Triggers      []any          `json:"triggers"`
+	Triggers      []Decision     `json:"triggers"` // retrain decisions (trigger.go); set by jobs
 }
 
 // DatasetInfo describes one side of the comparison.

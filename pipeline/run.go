@@ -136,7 +136,7 @@ func Run(ctx context.Context, in Input, o Options) (*Report, error) {
 		Current:       DatasetInfo{Rows: cur.Rows(), Source: in.Current.String(), Window: NewWindowJSON(in.CurrentWindow)},
 		Columns:       []ColumnReport{},
 		Quality:       []Finding{},
-		Triggers:      []any{},
+		Triggers:      []Decision{},
 	}
 	if !o.LogicalTime.IsZero() {
 		t := o.LogicalTime.UTC()
