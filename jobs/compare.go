@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/driftwatch/driftwatch/pipeline"
+	"github.com/driftwatch/driftwatch/sinks/htmlreport"
 	"github.com/driftwatch/driftwatch/sources"
 	"github.com/driftwatch/driftwatch/stats"
 )
@@ -18,7 +19,7 @@ func cmdCompare(ctx context.Context, args []string, env Env) (int, error) {
 	columns := fs.String("columns", "", "comma-separated columns to compare (default: all)")
 	preset := fs.String("preset", pipeline.DefaultPreset, "preset that chooses methods per column: "+fmt.Sprint(pipeline.PresetNames()))
 	methods := fs.String("method", "", "comma-separated methods to compute for every column they apply to (overrides --preset)")
-	format := fs.String("format", "json", "output format: json or text")
+	format := fs.String("format", "json", "output format: json, text or html (one self-contained page)")
 	binning := fs.String("binning", "default", "bins of psi, kl, jensen_shannon, hellinger: default or sturges")
 	share := fs.Float64("drift-share", 0.5, "dataset drift when this share of feature columns drift")
 	target := fs.String("target", "", "target (ground truth) column")
@@ -32,8 +33,8 @@ func cmdCompare(ctx context.Context, args []string, env Env) (int, error) {
 	if *refPath == "" || *curPath == "" {
 		return 0, usagef("compare: --reference and --current are required")
 	}
-	if *format != "json" && *format != "text" {
-		return 0, usagef("compare: --format %q is not valid (valid: json, text)", *format)
+	if *format != "json" && *format != "text" && *format != "html" {
+		return 0, usagef("compare: --format %q is not valid (valid: json, text, html)", *format)
 	}
 	b, err := parseBinning(*binning)
 	if err != nil {
@@ -66,9 +67,14 @@ func cmdCompare(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if *format == "text" {
+	switch *format {
+	case "text":
 		WriteText(env.Stdout, rep)
-	} else {
+	case "html":
+		if err := htmlreport.Write(env.Stdout, rep, htmlreport.Options{}); err != nil {
+			return 0, err
+		}
+	default:
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {

@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/driftwatch/driftwatch/internal/atomicfile"
 	"github.com/driftwatch/driftwatch/pipeline"
+	"github.com/driftwatch/driftwatch/sinks/htmlreport"
 )
 
 //go:embed examples/file.yaml
@@ -22,10 +24,57 @@ type FileConfig struct {
 	// Path is a template: {job}, {run_id}, {logical_date} (2006-01-02) and
 	// {logical_time} (20060102T150405Z) are replaced. Relative paths resolve against the
 	// config file's folder, and the result must stay inside Base (default: that folder).
-	Path   string `yaml:"path" required:"true"`
-	Base   string `yaml:"base"`
-	Format string `yaml:"format"` // json (default)
-	Indent *bool  `yaml:"indent"`
+	Path string `yaml:"path" required:"true"`
+	Base string `yaml:"base"`
+	// Format is json (default), html (one self-contained page, sinks/htmlreport), or a
+	// list of them, e.g. [json, html], to write one file per format: the first at Path,
+	// each other beside it with Path's extension replaced by the format's (.json, .html).
+	// A string or a []string.
+	Format any   `yaml:"format"`
+	Indent *bool `yaml:"indent"`
+}
+
+// File formats.
+const (
+	FormatJSON = "json"
+	FormatHTML = "html"
+)
+
+// Formats returns the configured formats in order (default: json).
+func (c *FileConfig) Formats() ([]string, error) {
+	var out []string
+	switch f := c.Format.(type) {
+	case nil:
+		return []string{FormatJSON}, nil
+	case string:
+		out = []string{f}
+	case []string:
+		out = f
+	case []any:
+		for i, v := range f {
+			s, ok := v.(string)
+			if !ok {
+				return nil, fmt.Errorf("format[%d]: want json or html, got %v", i, v)
+			}
+			out = append(out, s)
+		}
+	default:
+		return nil, fmt.Errorf("format: want json, html or a list of them, got %v", f)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("format: empty list")
+	}
+	seen := map[string]bool{}
+	for _, s := range out {
+		if s != FormatJSON && s != FormatHTML {
+			return nil, fmt.Errorf("format: %q is not supported (valid: json, html)", s)
+		}
+		if seen[s] {
+			return nil, fmt.Errorf("format: %s is listed twice", s)
+		}
+		seen[s] = true
+	}
+	return out, nil
 }
 
 // Validate checks the config without I/O.
@@ -34,8 +83,8 @@ func (c *FileConfig) Validate() error {
 	if c.Path == "" {
 		errs = append(errs, errors.New("path: required"))
 	}
-	if c.Format != "" && c.Format != "json" {
-		errs = append(errs, fmt.Errorf("format: %q is not supported (valid: json)", c.Format))
+	if _, err := c.Formats(); err != nil {
+		errs = append(errs, err)
 	}
 	for _, m := range placeholder.FindAllString(c.Path, -1) {
 		if !knownPlaceholders[m] {
@@ -53,7 +102,7 @@ var (
 
 var fileFactory = Factory{
 	Type:    "file",
-	Summary: "writes the JSON report to a file, atomically (temp file, fsync, rename)",
+	Summary: "writes the report as JSON and/or a self-contained HTML page, atomically (temp file, fsync, rename)",
 	Example: fileExample,
 	New: func(dec Decoder, deps Deps) (pipeline.Sink, error) {
 		var cfg FileConfig
@@ -67,10 +116,11 @@ var fileFactory = Factory{
 	},
 }
 
-// File writes reports as JSON files.
+// File writes reports as JSON and/or HTML files.
 type File struct {
-	cfg  FileConfig
-	base string
+	cfg     FileConfig
+	base    string
+	formats []string
 }
 
 var _ pipeline.Sink = (*File)(nil)
@@ -84,11 +134,40 @@ func NewFile(cfg FileConfig, baseDir string) *File {
 	if !filepath.IsAbs(base) {
 		base = filepath.Join(baseDir, base)
 	}
-	return &File{cfg: cfg, base: filepath.Clean(base)}
+	formats, err := cfg.Formats()
+	if err != nil {
+		formats = []string{FormatJSON} // NewFile's callers validate; the factory does
+	}
+	return &File{cfg: cfg, base: filepath.Clean(base), formats: formats}
 }
 
-// Location returns the file that Write writes for r.
+// Location returns the file that Write writes for r in the first format.
 func (f *File) Location(r *pipeline.Report) (string, error) {
+	ps, err := f.Locations(r)
+	if err != nil {
+		return "", err
+	}
+	return ps[0], nil
+}
+
+// Locations returns the files that Write writes for r, one per format, in order.
+func (f *File) Locations(r *pipeline.Report) ([]string, error) {
+	p, err := f.location(r)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{p}
+	for _, format := range f.formats[1:] {
+		q := strings.TrimSuffix(p, filepath.Ext(p)) + "." + format
+		if q == p {
+			return nil, fmt.Errorf("file: formats %s and %s would both write %s (give path the first format's extension)", f.formats[0], format, p)
+		}
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+func (f *File) location(r *pipeline.Report) (string, error) {
 	date, ts := "adhoc", "adhoc"
 	if r.LogicalTime != nil {
 		date = r.LogicalTime.UTC().Format("2006-01-02")
@@ -113,25 +192,41 @@ func (f *File) Location(r *pipeline.Report) (string, error) {
 	return p, nil
 }
 
-// Write writes the report atomically; writing the same run again replaces the file.
+// Write writes the report atomically in each format; writing the same run again replaces
+// the files.
 func (f *File) Write(ctx context.Context, r *pipeline.Report) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p, err := f.Location(r)
+	paths, err := f.Locations(r)
 	if err != nil {
 		return err
 	}
-	var b []byte
-	if f.cfg.Indent == nil || *f.cfg.Indent {
-		b, err = json.MarshalIndent(r, "", "  ")
-	} else {
-		b, err = json.Marshal(r)
+	for i, format := range f.formats {
+		var b []byte
+		switch format {
+		case FormatHTML:
+			var buf bytes.Buffer
+			if err := htmlreport.Write(&buf, r, htmlreport.Options{}); err != nil {
+				return fmt.Errorf("file: %w", err)
+			}
+			b = buf.Bytes()
+		default:
+			if f.cfg.Indent == nil || *f.cfg.Indent {
+				b, err = json.MarshalIndent(r, "", "  ")
+			} else {
+				b, err = json.Marshal(r)
+			}
+			if err != nil {
+				return fmt.Errorf("file: encode report: %w", err)
+			}
+			b = append(b, '\n')
+		}
+		if err := atomicfile.WriteFile(paths[i], b, 0o644); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("file: encode report: %w", err)
-	}
-	return atomicfile.WriteFile(p, append(b, '\n'), 0o644)
+	return nil
 }
 
 // Close does nothing; it is idempotent.
