@@ -143,7 +143,7 @@ type recorder struct {
 
 func newRecorder(store state.Store, origin string, mode state.ClaimMode, env Env) *recorder {
 	return &recorder{store: store, owner: newOwner(), origin: origin, mode: mode, ttl: defaultLeaseTTL,
-		now: env.Now, exec: safeRun}
+		now: env.Now, exec: runJob}
 }
 
 // newOwner names this process in leases: host, pid and a random suffix.
@@ -161,6 +161,15 @@ func (rc *recorder) claim(ctx context.Context, j *Job, at time.Time, cur pipelin
 		WindowStart: curW.Start, WindowEnd: curW.End, Owner: rc.owner, Now: rc.now(), TTL: rc.ttl, Mode: rc.mode})
 }
 
+// release gives back a claimed run that did not start (recorded as canceled, so that
+// it runs again).
+func (rc *recorder) release(j *Job, at time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rc.store.Finish(ctx, state.Run{Job: j.Name, LogicalTime: at, Owner: rc.owner, Status: state.StatusCanceled,
+		Finished: rc.now(), Error: "not started: shutting down"})
+}
+
 // BusyError is a run that another process holds, or (for the scheduler) has finished.
 type BusyError struct{ Holder state.Run }
 
@@ -172,7 +181,7 @@ func (e *BusyError) Error() string {
 // runRecorded claims j at at and executes it; without a store it only executes it.
 func (rc *recorder) runRecorded(ctx context.Context, j *Job, at time.Time, o RunOptions, env Env) (*pipeline.Report, JobSummary, error) {
 	if rc.store == nil {
-		return rc.exec(ctx, j, at, o, env)
+		return rc.call(ctx, j, at, o, env)
 	}
 	ok, holder, err := rc.claim(ctx, j, at, o.Current)
 	if err != nil {
@@ -221,7 +230,7 @@ func (rc *recorder) execute(ctx context.Context, j *Job, at time.Time, o RunOpti
 			}
 		}
 	}()
-	rep, sum, err := rc.exec(runCtx, j, at, o, env)
+	rep, sum, err := rc.call(runCtx, j, at, o, env)
 	close(stopRenew)
 	<-renewDone
 
@@ -262,18 +271,24 @@ func (rc *recorder) execute(ctx context.Context, j *Job, at time.Time, o RunOpti
 	return rep, sum, err
 }
 
-// safeRun runs the job, turning a panic into an error: one broken job never takes the
-// daemon or the other jobs down, and never stays marked as running.
-func safeRun(ctx context.Context, j *Job, at time.Time, o RunOptions, env Env) (rep *pipeline.Report, sum JobSummary, err error) {
+// runJob is the recorder's default exec.
+func runJob(ctx context.Context, j *Job, at time.Time, o RunOptions, env Env) (*pipeline.Report, JobSummary, error) {
+	return j.RunWith(ctx, at, env, o)
+}
+
+// call runs rc.exec, turning a panic into an error: one broken job never takes the
+// daemon or the other jobs down, and its run never stays marked as running (robfig's
+// Recover wrapped outside SkipIfStillRunning stops a job for good after one panic).
+func (rc *recorder) call(ctx context.Context, j *Job, at time.Time, o RunOptions, env Env) (rep *pipeline.Report, sum JobSummary, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			env.Logger.Error("job panicked", logKeyJob, j.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			env.Logger.Error("job panicked", logKeyJob, j.Name, logKeyRunID, RunID(j.Name, at), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			rep = nil
 			sum = JobSummary{Job: j.Name, RunID: RunID(j.Name, at), Status: "failed", Reports: []string{}, Error: fmt.Sprintf("panic: %v", r)}
 			err = fmt.Errorf("job %s: panic: %v", j.Name, r)
 		}
 	}()
-	return j.RunWith(ctx, at, env, o)
+	return rc.exec(ctx, j, at, o, env)
 }
 
 // HistoryEntry is one run in `history --format json`.

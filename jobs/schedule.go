@@ -510,6 +510,10 @@ func (s *scheduler) runOnce(ctx, runCtx context.Context, j *Job, at time.Time) {
 			}
 			continue
 		}
+		if ok && ctx.Err() != nil { // SIGTERM came while claiming: give the run back
+			s.rec.release(j, at)
+			return
+		}
 		if ok {
 			break
 		}
