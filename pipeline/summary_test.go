@@ -221,3 +221,18 @@ func TestSummarize_Histogram(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHistogram: the histogram fields of one numeric column (shared edges and both
+// sides' counts) on sorted samples of 1M rows per side, as summarize computes them.
+func BenchmarkHistogram(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	ref, cur := normal(r, 1_000_000, 0, 1), normal(r, 1_000_000, 0.3, 1.2)
+	slices.Sort(ref)
+	slices.Sort(cur)
+	b.ReportAllocs()
+	for b.Loop() {
+		e := histogramEdges(ref, cur)
+		numericHistogram(ref, e)
+		numericHistogram(cur, e)
+	}
+}
