@@ -126,6 +126,11 @@ func TestRun_SciPyVectors(t *testing.T) {
 						t.Errorf("%s statistic = %.17g, want %.17g", m, float64(tr.Statistic), want)
 					}
 				}
+				// CvM asymptotic p-values: SciPy's own are good to ~2e-15 absolute only
+				// (1 - F with F from scipy.special.kv); stats/vectors_test.go explains.
+				if m == "cramer_von_mises" && e.PValue != nil && math.Abs(float64(tr.PValue)-*e.PValue) <= 1e-13 {
+					continue
+				}
 				if e.PValue != nil && !close9(float64(tr.PValue), *e.PValue) {
 					t.Errorf("%s p_value = %.17g, want %.17g", m, float64(tr.PValue), *e.PValue)
 				}
