@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	stdhtml "html"
 	"math"
 	"regexp"
 	"strings"
@@ -233,10 +234,13 @@ func TestWrite_SelfContained(t *testing.T) {
 	}
 	s := html[strings.Index(html, "<script>")+len("<script>") : strings.Index(html, "</script>")]
 	h := sha256.Sum256([]byte(s))
-	want := "script-src &#39;sha256-" + base64.StdEncoding.EncodeToString(h[:]) + "&#39;"
+	want := "script-src 'sha256-" + base64.StdEncoding.EncodeToString(h[:]) + "'"
 	m := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]*)">`).FindStringSubmatch(html)
-	if m == nil || !strings.Contains(m[1], want) || !strings.Contains(m[1], "default-src &#39;none&#39;") {
-		t.Errorf("CSP = %q, want default-src 'none' and %s", m, want)
+	if m == nil {
+		t.Fatal("no Content-Security-Policy")
+	}
+	if policy := stdhtml.UnescapeString(m[1]); !strings.HasSuffix(policy, want) || !strings.HasPrefix(policy, "default-src 'none';") {
+		t.Errorf("CSP = %q, want default-src 'none' … %s", policy, want)
 	}
 }
 
@@ -423,4 +427,34 @@ func TestGeneric(t *testing.T) {
 	if _, err := parseJSON([]byte(`{"a": 1} x`)); err == nil {
 		t.Error("parseJSON accepted trailing data")
 	}
+}
+
+// TestHistogramSVG: datetime axes are dates, tails appear only when they hold values,
+// and every bin has a tooltip with its exact range and counts.
+func TestHistogramSVG(t *testing.T) {
+	day := 86400.0
+	start := float64(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix())
+	edges := []float64{start - 3*day, start}
+	for k := 1; k <= 26; k++ {
+		edges = append(edges, start+float64(k)*day)
+	}
+	edges = append(edges, start+26*day)
+	ref, cur := make([]int64, len(edges)-1), make([]int64, len(edges)-1)
+	for i := range ref {
+		ref[i], cur[i] = 10, int64(i)
+	}
+	ref[0], cur[0], ref[len(ref)-1], cur[len(cur)-1] = 4, 0, 0, 0
+	svg := string(histogramSVG(numericHist{edges: edges, ref: ref, cur: cur, datetime: true}))
+	mustContain(t, "datetime", svg, ">2026-11-05<", ">&lt;2026-11-01<", "[2026-10-29, 2026-11-01)\nreference 1.5% (4)\ncurrent 0% (0)")
+	if strings.Contains(svg, "&gt;2026") {
+		t.Errorf("an upper tail without values is drawn")
+	}
+	if n := strings.Count(svg, "<title>"); n != 27 { // lower tail + 26 days
+		t.Errorf("%d tooltips, want 27", n)
+	}
+	if got := histogramSVG(numericHist{edges: edges, ref: ref[:3]}); got != "" {
+		t.Errorf("mismatched counts drew a plot")
+	}
+	one := string(histogramSVG(numericHist{edges: []float64{2.5, 2.5}, ref: []int64{7}, cur: []int64{3}}))
+	mustContain(t, "constant", one, "[2.5, 2.5]\nreference 100% (7)\ncurrent 100% (3)")
 }

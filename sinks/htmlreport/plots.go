@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // niceCeil returns a round number at least x (x > 0): 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k.
@@ -29,7 +30,7 @@ func binLabel(edges []float64, i int, datetime bool) string {
 	}
 	f := func(x float64) string {
 		if datetime {
-			return fmtTick(x, true, 0)
+			return fmtTime(time.Unix(int64(math.Floor(x)), 0))
 		}
 		return fmtNum(x)
 	}
