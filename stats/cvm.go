@@ -35,34 +35,40 @@ func CramerVonMises(ref, cur []float64) (stat, p float64) {
 	if nx <= 1 || ny <= 1 {
 		return math.NaN(), math.NaN()
 	}
-	// Sum of squared rank displacements per sample, midranks for ties.
+	// Sum of squared rank displacements per sample, midranks for ties, in a
+	// branchless merge walk: a run of equal values holding ref positions
+	// i0+1..i and cur positions j0+1..j has pooled midrank r with
+	// 2r = i0+j0+1+i+j, and sum_{q=i0+1}^{i} (r-q)^2 = cvmRun(i-i0, 2r-2*i0).
 	var sx, sy float64
-	i, j := 0, 0
-	for i < nx || j < ny {
-		var z float64
-		switch {
-		case j == ny || (i < nx && ref[i] < cur[j]):
-			z = ref[i]
-		default:
-			z = cur[j]
+	i, j, i0, j0 := 0, 0, 0, 0
+	a, b := ref[0], cur[0]
+	prev := math.Inf(-1)
+	for range nx + ny {
+		x := b
+		t := 0
+		if a <= b {
+			x = a
+			t = 1
 		}
-		i0, j0 := i, j
-		for i < nx && ref[i] == z {
-			i++
+		if x != prev {
+			i0, j0 = i, j
 		}
-		for j < ny && cur[j] == z {
-			j++
+		prev = x
+		i += t
+		j += 1 - t
+		a, b = at(ref, i), at(cur, j)
+		next := b
+		if a <= b {
+			next = a
 		}
-		// The tie group holds pooled ranks i0+j0+1 .. i+j.
-		r := 0.5 * float64(i0+j0+1+i+j)
-		for q := i0 + 1; q <= i; q++ {
-			d := r - float64(q)
-			sx += d * d
+		r2 := i0 + j0 + 1 + i + j
+		tx := cvmRun(i-i0, r2-2*i0)
+		ty := cvmRun(j-j0, r2-2*j0)
+		if next == x {
+			tx, ty = 0, 0 // the run goes on
 		}
-		for q := j0 + 1; q <= j; q++ {
-			d := r - float64(q)
-			sy += d * d
-		}
+		sx += tx
+		sy += ty
 	}
 	u := float64(nx)*sx + float64(ny)*sy
 	k, N := nx*ny, nx+ny
@@ -94,6 +100,18 @@ func CramerVonMises(ref, cur []float64) (stat, p float64) {
 		return stat, 1
 	}
 	return stat, max(0, 1-cvmCDFInf(tn))
+}
+
+// cvmRun returns sum_{t=1}^{c} ((A - 2t)/2)^2, the squared displacements of
+// c consecutive ranks from a midrank (A as in CramerVonMises):
+//
+//	(c A^2 - 2 A c (c+1) + 4 c (c+1) (2c+1) / 6) / 4,
+//
+// exact while the terms stay below 2^53 (c = 1, no ties: ((A-2)/2)^2).
+func cvmRun(c, A int) float64 {
+	fc, fa := float64(c), float64(A)
+	sq := c * (c + 1) * (2*c + 1) / 6
+	return (fc*fa*fa - 2*fa*fc*float64(c+1) + 4*float64(sq)) / 4
 }
 
 // cvmCDFInf is the limiting CDF of the one-sample Cramér–von Mises statistic

@@ -39,6 +39,8 @@ const ksMaxAutoN = 10000
 // KSAuto is exact iff max(n1, n2) <= 10000; KSExact switches to asymptotic
 // when lcm(n1, n2) would overflow an int32; an exact computation that does
 // not yield a probability in [0, 1] falls back to asymptotic, all as SciPy.
+// KSAsymp with n1 = n2 = 1 gives p = NaN, as SciPy: the effective size
+// round(1/2) is 0.
 //
 // ref and cur must be sorted ascending and finite; KS panics if either is
 // empty. The statistic is computed in one O(n1+n2) merge walk.
@@ -71,24 +73,36 @@ func KS(ref, cur []float64, m KSMethod) (d, p float64) {
 }
 
 // ksStat returns max |i/n1 - j/n2| over the merged sorted samples, computed
-// like SciPy (cdf1 - cdf2 at every observation, max and -min compared).
+// like SciPy (cdf1 - cdf2 after each run of equal values, max and -min
+// compared), in a branchless merge walk: one step per value, the difference
+// recorded only where the next value differs.
 func ksStat(a, b []float64) float64 {
 	n1, n2 := float64(len(a)), float64(len(b))
+	total := len(a) + len(b)
 	var maxS, minS float64
 	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		v := min(a[i], b[j])
-		for i < len(a) && a[i] == v {
-			i++
+	x1, x2 := a[0], b[0]
+	for k := 0; k < total; k++ {
+		x := x2
+		t := 0
+		if x1 <= x2 {
+			x = x1
+			t = 1
 		}
-		for j < len(b) && b[j] == v {
-			j++
+		i += t
+		j += 1 - t
+		x1, x2 = at(a, i), at(b, j)
+		next := x2
+		if x1 <= x2 {
+			next = x1
 		}
 		diff := float64(i)/n1 - float64(j)/n2
+		if next == x {
+			diff = 0 // inside a run of ties: not an ECDF value
+		}
 		maxS = max(maxS, diff)
 		minS = min(minS, diff)
 	}
-	// Past the end of one sample the difference only moves towards 0.
 	minS = -minS
 	if minS > maxS {
 		return minS

@@ -7,39 +7,50 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// cdfWalk calls f(fu, fv, delta) for each gap between consecutive distinct
-// values of the merged sorted samples u and v, where fu and fv are the
-// empirical CDFs (i/nu, j/nv, as SciPy divides) just right of the lower value
-// and delta is the gap's width. Gaps of width 0 (ties) are skipped: their
-// terms are 0 in SciPy's sums too.
-func cdfWalk(u, v []float64, f func(fu, fv, delta float64)) {
-	nu, nv := float64(len(u)), float64(len(v))
-	i, j := 0, 0
-	for i < len(u) || j < len(v) {
-		var x float64
-		switch {
-		case j == len(v) || (i < len(u) && u[i] < v[j]):
-			x = u[i]
-		default:
-			x = v[j]
-		}
-		for i < len(u) && u[i] == x {
-			i++
-		}
-		for j < len(v) && v[j] == x {
-			j++
-		}
-		var next float64
-		switch {
-		case i == len(u) && j == len(v):
-			return
-		case j == len(v) || (i < len(u) && u[i] < v[j]):
-			next = u[i]
-		default:
-			next = v[j]
-		}
-		f(float64(i)/nu, float64(j)/nv, next-x)
+// at returns x[i], or +Inf past the end (a sentinel for the merge walks).
+func at(x []float64, i int) float64 {
+	if i < len(x) {
+		return x[i]
 	}
+	return math.Inf(1)
+}
+
+// cdfDiffs is the branchless merge walk behind Wasserstein (p = 1) and
+// Energy (p = 2): one step per value of the merged sorted samples u and v,
+//
+//	sum_k |F_u(z_k) - F_v(z_k)|^p (z_{k+1} - z_k),
+//
+// with F = i/n as SciPy's _cdf_distance computes it. Inside a run of equal
+// values the gap z_{k+1} - z_k is 0, so the CDFs there (part of the run
+// consumed) do not matter, as in SciPy's sum.
+func cdfDiffs(u, v []float64, p int) float64 {
+	nu, nv := float64(len(u)), float64(len(v))
+	total := len(u) + len(v)
+	i, j := 0, 0
+	a, b := u[0], v[0]
+	var s blockSum
+	for k := 0; k < total-1; k++ {
+		x := b
+		t := 0
+		if a <= b {
+			x = a
+			t = 1
+		}
+		i += t
+		j += 1 - t
+		a, b = at(u, i), at(v, j)
+		next := b
+		if a <= b {
+			next = a
+		}
+		d := float64(i)/nu - float64(j)/nv
+		if p == 1 {
+			s.add(math.Abs(d) * (next - x))
+		} else {
+			s.add(d * d * (next - x))
+		}
+	}
+	return s.sum()
 }
 
 // blockSum accumulates terms in blocks of 256 and adds the block sums, so
@@ -73,11 +84,7 @@ func Wasserstein(ref, cur []float64) float64 {
 	if len(ref) == 0 || len(cur) == 0 {
 		panic("stats: Wasserstein of an empty sample")
 	}
-	var s blockSum
-	cdfWalk(ref, cur, func(fu, fv, delta float64) {
-		s.add(math.Abs(fu-fv) * delta)
-	})
-	return s.sum()
+	return cdfDiffs(ref, cur, 1)
 }
 
 // Energy returns the energy distance between the empirical distributions of
@@ -93,12 +100,7 @@ func Energy(ref, cur []float64) float64 {
 	if len(ref) == 0 || len(cur) == 0 {
 		panic("stats: Energy of an empty sample")
 	}
-	var s blockSum
-	cdfWalk(ref, cur, func(fu, fv, delta float64) {
-		d := fu - fv
-		s.add(d * d * delta)
-	})
-	return math.Sqrt(2) * math.Sqrt(s.sum())
+	return math.Sqrt(2) * math.Sqrt(cdfDiffs(ref, cur, 2))
 }
 
 // adSig are the significance levels of Scholz & Stephens' (1987) Table 2 that
@@ -173,22 +175,29 @@ func AndersonDarling(ref, cur []float64) (stat, p float64) {
 	}
 	N := float64(n1 + n2)
 	fn1, fn2 := float64(n1), float64(n2)
-	var s1, s2 float64
-	i, j := 0, 0
-	for i < n1 || j < n2 {
-		var z float64
-		switch {
-		case j == n2 || (i < n1 && ref[i] < cur[j]):
-			z = ref[i]
-		default:
-			z = cur[j]
+	// Branchless merge walk, one step per value; i0, j0 are the counts before
+	// the current run of equal values, whose term is added at its last value.
+	var s1, s2 blockSum
+	i, j, i0, j0 := 0, 0, 0, 0
+	va, vb := ref[0], cur[0]
+	prev := math.Inf(-1)
+	for range n1 + n2 {
+		x := vb
+		t := 0
+		if va <= vb {
+			x = va
+			t = 1
 		}
-		i0, j0 := i, j
-		for i < n1 && ref[i] == z {
-			i++
+		if x != prev {
+			i0, j0 = i, j
 		}
-		for j < n2 && cur[j] == z {
-			j++
+		prev = x
+		i += t
+		j += 1 - t
+		va, vb = at(ref, i), at(cur, j)
+		next := vb
+		if va <= vb {
+			next = va
 		}
 		lj := float64(i - i0 + j - j0)
 		bj := float64(i0+j0) + lj/2
@@ -197,10 +206,16 @@ func AndersonDarling(ref, cur []float64) (stat, p float64) {
 		m2 := float64(j) - float64(j-j0)/2
 		d1 := N*m1 - bj*fn1
 		d2 := N*m2 - bj*fn2
-		s1 += lj / N * (d1 * d1) / den
-		s2 += lj / N * (d2 * d2) / den
+		w := lj / N / den
+		t1 := d1 * d1 * w
+		t2 := d2 * d2 * w
+		if next == x {
+			t1, t2 = 0, 0 // the run goes on
+		}
+		s1.add(t1)
+		s2.add(t2)
 	}
-	a2kN := (s1/fn1 + s2/fn2) * ((N - 1) / N)
+	a2kN := (s1.sum()/fn1 + s2.sum()/fn2) * ((N - 1) / N)
 
 	const k = 2.0
 	H := 1/fn1 + 1/fn2

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -9,20 +10,24 @@ import (
 // fixed cost (histograms, scratch) only pays off on longer slices.
 const radixMin = 2048
 
-// Radix digits: 8 passes of 8 bits over the 64-bit keys. Passes whose digit
-// is the same for every key are skipped.
+// The radix sort is a most-significant-digit sort: the first pass scatters
+// the keys by their top msdBits bits, and each bucket is split again by about
+// log2(size)-2 further bits, so that buckets end with a few keys, sorted by
+// insertion. Nested passes run on buckets that fit the CPU caches; only two
+// passes touch all of memory (histogram, scatter) after the sortedness check.
+// A digit on which all keys of a bucket agree costs one histogram pass and no
+// scatter, so narrow value ranges cost a few extra histogram passes.
 const (
-	digitBits = 8
-	digits    = 64 / digitBits
-	buckets   = 1 << digitBits
-	digitMask = buckets - 1
+	msdBits     = 16
+	maxSubBits  = 16
+	smallBucket = 32
 )
 
-// Sort sorts x in ascending order. It is an LSD radix sort on order-preserving
-// uint64 keys of the float64 values (the sign bit flipped for positive
-// values, all bits flipped for negative ones), so that -0 sorts before +0;
-// slices shorter than 2048 are sorted with slices.Sort, and an already sorted
-// slice is returned after one slices.IsSorted check.
+// Sort sorts x in ascending order. It is a radix sort (MSD, see above) on
+// order-preserving uint64 keys of the float64 values: the sign bit flipped
+// for positive values, all bits flipped for negative ones, so -0 sorts before
+// +0. Slices shorter than 2048 are sorted with slices.Sort; an already sorted
+// slice is detected by slices.IsSorted and left alone.
 //
 // x must hold no NaN (drop missing values first, see Finite). Sort allocates
 // 8*len(x) bytes of scratch; use a Sorter to reuse it.
@@ -31,12 +36,12 @@ func Sort(x []float64) {
 	s.Sort(x)
 }
 
-// A Sorter sorts float64 slices like Sort, reusing its scratch buffer: once the
-// buffer has grown to the longest slice sorted, Sort makes no allocations.
+// A Sorter sorts float64 slices like Sort, reusing its scratch buffers: once
+// they have grown to the longest slice sorted, Sort makes no allocations.
 // The zero value is ready to use. A Sorter must not be used concurrently.
 type Sorter struct {
-	buf  []uint64
-	hist [digits][buckets]int
+	buf []uint64
+	off [][]int // bucket offsets of the MSD pass at each depth
 }
 
 // Sort sorts x in ascending order; see the package-level Sort.
@@ -46,7 +51,7 @@ func (s *Sorter) Sort(x []float64) {
 		slices.Sort(x)
 		return
 	}
-	if slices.IsSorted(x) {
+	if slices.IsSorted(x) { // stops at the first inversion
 		return
 	}
 	if cap(s.buf) < n {
@@ -54,91 +59,96 @@ func (s *Sorter) Sort(x []float64) {
 	}
 	buf := s.buf[:n]
 
-	// One read pass for all digit histograms.
-	h := &s.hist
-	*h = [digits][buckets]int{}
+	// The first digit: the top msdBits bits (sign, exponent, 4 mantissa bits).
+	const shift = 64 - msdBits
+	const mask = 1<<msdBits - 1
+	off := s.offsets(0, mask+2)
+	// Histogram, then scatter the keys into buf.
+	for _, v := range x {
+		off[(floatKey(math.Float64bits(v))>>shift)&mask+1]++
+	}
+	for b := 1; b < len(off); b++ {
+		off[b] += off[b-1]
+	}
 	for _, v := range x {
 		k := floatKey(math.Float64bits(v))
-		for d := range digits {
-			h[d][(k>>(d*digitBits))&digitMask]++
-		}
+		b := (k >> shift) & mask
+		buf[off[b]] = k
+		off[b]++
 	}
-	var pass [digits]int
-	np := 0
-	for d := range digits {
-		if h[d][(floatKey(math.Float64bits(x[0]))>>(d*digitBits))&digitMask] == n {
-			continue // every key has this digit: the pass would not move anything
+	// After the scatter off[b] is the end of bucket b.
+	start := 0
+	for b := range mask + 1 {
+		end := off[b]
+		if end > start {
+			s.sortBucket(buf[start:end], x[start:end], shift, 1)
 		}
-		// Exclusive prefix sums turn counts into start offsets.
-		sum := 0
-		for b := range buckets {
-			c := h[d][b]
-			h[d][b] = sum
-			sum += c
-		}
-		pass[np] = d
-		np++
-	}
-	if np == 0 {
-		return // all keys equal (cannot happen after IsSorted, kept for safety)
-	}
-
-	// Data moves x -> buf -> x -> ...; x holds raw key bits in between, and the
-	// pass that writes the final order into x also undoes the key transform.
-	inX, keyed := true, false
-	for i := range np {
-		d := pass[i]
-		shift := uint(d * digitBits)
-		last := i == np-1
-		if inX {
-			scatterToBuf(x, buf, &h[d], shift, !keyed)
-		} else {
-			scatterToX(buf, x, &h[d], shift, last)
-		}
-		inX, keyed = !inX, true
-	}
-	if !inX {
-		for i, k := range buf {
-			x[i] = math.Float64frombits(keyFloat(k))
-		}
+		start = end
 	}
 }
 
-// scatterToBuf moves x into dst by the digit at shift. If transform, x holds
-// float64 values whose keys are computed on the way; else x holds key bits.
-func scatterToBuf(x []float64, dst []uint64, off *[buckets]int, shift uint, transform bool) {
-	if transform {
-		for _, v := range x {
-			k := floatKey(math.Float64bits(v))
-			b := (k >> shift) & digitMask
-			dst[off[b]] = k
-			off[b]++
-		}
-		return
+// offsets returns the zeroed offset slice of length size for the given depth.
+func (s *Sorter) offsets(depth, size int) []int {
+	for len(s.off) <= depth {
+		s.off = append(s.off, nil)
 	}
-	for _, v := range x {
-		k := math.Float64bits(v)
-		b := (k >> shift) & digitMask
-		dst[off[b]] = k
-		off[b]++
+	if cap(s.off[depth]) < size {
+		s.off[depth] = make([]int, size, max(size, 1<<maxSubBits+1))
 	}
+	o := s.off[depth][:size]
+	clear(o)
+	return o
 }
 
-// scatterToX moves keys from src into x by the digit at shift, storing float64
-// values if final, else raw key bits.
-func scatterToX(src []uint64, x []float64, off *[buckets]int, shift uint, final bool) {
-	if final {
-		for _, k := range src {
-			b := (k >> shift) & digitMask
-			x[off[b]] = math.Float64frombits(keyFloat(k))
+// sortBucket sorts keys that agree on all bits from shift up and writes them
+// as float64 values to out (same length; also used as scratch).
+func (s *Sorter) sortBucket(keys []uint64, out []float64, shift, depth int) {
+	m := len(keys)
+	for m > smallBucket && shift > 0 {
+		nb := min(max(bits.Len(uint(m))-2, 4), maxSubBits, shift)
+		sub := shift - nb
+		mask := uint64(1)<<nb - 1
+		off := s.offsets(depth, int(mask)+2)
+		for _, k := range keys {
+			off[(k>>sub)&mask+1]++
+		}
+		if off[(keys[0]>>sub)&mask+1] == m {
+			shift = sub // every key has this digit: go on to the next one
+			continue
+		}
+		for b := 1; b < len(off); b++ {
+			off[b] += off[b-1]
+		}
+		for _, k := range keys {
+			b := (k >> sub) & mask
+			out[off[b]] = math.Float64frombits(k)
 			off[b]++
+		}
+		for i, v := range out {
+			keys[i] = math.Float64bits(v)
+		}
+		start := 0
+		for b := range int(mask) + 1 {
+			end := off[b]
+			if end > start {
+				s.sortBucket(keys[start:end], out[start:end], sub, depth+1)
+			}
+			start = end
 		}
 		return
 	}
-	for _, k := range src {
-		b := (k >> shift) & digitMask
-		x[off[b]] = math.Float64frombits(k)
-		off[b]++
+	if shift > 0 {
+		for i := 1; i < m; i++ {
+			k := keys[i]
+			j := i
+			for ; j > 0 && keys[j-1] > k; j-- {
+				keys[j] = keys[j-1]
+			}
+			keys[j] = k
+		}
+	}
+	for i, k := range keys {
+		out[i] = math.Float64frombits(keyFloat(k))
 	}
 }
 
