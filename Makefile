@@ -11,6 +11,7 @@ export CGO_ENABLED := 0
 all: build
 
 build:
+	@mkdir -p bin
 	$(GO) build -trimpath -o $(BIN) ./cmd/driftwatch
 	$(GO) build -trimpath -o $(DWGEN) ./cmd/dwgen
 

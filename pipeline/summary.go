@@ -258,7 +258,7 @@ func qualityFindings(c *ColumnData) []Finding {
 				sev = SeverityWarning
 			}
 			out = append(out, Finding{Type: "out_of_range", Column: c.Name, Severity: sev,
-				Message: fmt.Sprintf("%s of current values lie outside the reference range [%g, %g]", pct(sh), lo, hi),
+				Message: fmt.Sprintf("%s of current values lie outside the reference range [%.6g, %.6g]", pct(sh), lo, hi),
 				Value:   NumPtr(sh), ReferenceValue: NumPtr(0)})
 		}
 		return out
