@@ -14,6 +14,8 @@
 //     SciPy's.
 //   - Distances (PSI, KL, JensenShannon, Hellinger) and count tests
 //     (Chi2Contingency, Chi2GOF) take count vectors over the same bins.
+//   - Correlation matrices, PCA reconstruction and model-quality metrics live
+//     in corr.go and metrics.go, with their own reference values.
 //   - Programmer errors (empty samples, bin vectors of different lengths, an
 //     unknown method) panic; undefined results (a constant pooled sample for
 //     AndersonDarling, a one-value sample for CramerVonMises, an empty count
