@@ -189,7 +189,7 @@ func (m *Method) AppliesTo(c *ColumnData) (bool, string) {
 		if c.UnionDistinct() <= 2 {
 			return true, ""
 		}
-		return false, fmt.Sprintf("%s needs at most 2 distinct values, the column has %d", m.Name, c.UnionDistinct())
+		return false, fmt.Sprintf("%s needs at most 2 distinct values, the column has %s", m.Name, c.distinctText())
 	case valued && m.Applies&AppliesNumeric != 0:
 		return true, ""
 	case !valued && m.Applies&AppliesCategorical != 0:
@@ -198,7 +198,7 @@ func (m *Method) AppliesTo(c *ColumnData) (bool, string) {
 		if c.UnionDistinct() <= MaxPerValue {
 			return true, ""
 		}
-		return false, fmt.Sprintf("%s needs at most %d distinct values, the column has %d", m.Name, MaxPerValue, c.UnionDistinct())
+		return false, fmt.Sprintf("%s needs at most %d distinct values, the column has %s", m.Name, MaxPerValue, c.distinctText())
 	}
 	return false, fmt.Sprintf("%s does not apply to %s columns", m.Name, c.Kind)
 }
@@ -255,11 +255,13 @@ type ColumnData struct {
 func (c *ColumnData) RefCount() int64 { return c.RefRows - c.RefMissing }
 func (c *ColumnData) CurCount() int64 { return c.CurRows - c.CurMissing }
 
-// UnionDistinct is the number of distinct values (categories seen) in reference ∪ current.
+// UnionDistinct is the number of distinct values (categories seen) in reference ∪
+// current. For valued columns the count stops above MaxPerValue (it returns
+// MaxPerValue+1 then): every rule only compares it with MaxPerValue or less.
 func (c *ColumnData) UnionDistinct() int {
 	if c.unionDistinct == 0 {
 		if c.Kind.Valued() {
-			c.unionDistinct = stats.UnionDistinctSorted(c.Ref, c.Cur)
+			c.unionDistinct = stats.UnionDistinctSortedAtMost(c.Ref, c.Cur, MaxPerValue)
 		} else {
 			for i := range c.Labels {
 				if c.RefCounts[i] > 0 || c.CurCounts[i] > 0 {
@@ -269,6 +271,13 @@ func (c *ColumnData) UnionDistinct() int {
 		}
 	}
 	return c.unionDistinct
+}
+
+func (c *ColumnData) distinctText() string {
+	if n := c.UnionDistinct(); !c.Kind.Valued() || n <= MaxPerValue {
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("more than %d", MaxPerValue)
 }
 
 func (c *ColumnData) bins(b stats.Binning) *stats.Bins {

@@ -184,6 +184,12 @@ func TestRun_BinningSturges(t *testing.T) {
 			if err := json.Unmarshal(vc.Expected[tr.Method+"_sturges"], &e); err != nil || e.Statistic == nil {
 				t.Fatalf("%s: no sturges value for %s", vc.Name, tr.Method)
 			}
+			// Hellinger: SciPy's sqrt(1 - sum sqrt(pq)) leaves ~1e-8 of rounding on identical
+			// samples; stats computes sqrt(sum (sqrt p - sqrt q)^2 / 2), equal algebraically and
+			// exactly 0 there, so compare squares (stats/vectors_test.go does the same).
+			if tr.Method == "hellinger" && math.Abs(float64(tr.Statistic*tr.Statistic)-*e.Statistic**e.Statistic) <= 1e-15 {
+				continue
+			}
 			if !close9(float64(tr.Statistic), *e.Statistic) {
 				t.Errorf("%s: %s (sturges) = %.17g, want %.17g", vc.Name, tr.Method, float64(tr.Statistic), *e.Statistic)
 			}
