@@ -311,6 +311,19 @@ func TestSameReportEverywhere(t *testing.T) {
 	}
 }
 
+// TestRun_AtScheduled: --at scheduled (a Kubernetes CronJob) runs the job's last
+// scheduled time, not the pod's start time.
+func TestRun_AtScheduled(t *testing.T) {
+	cfg := liveConfig(t, "")
+	r := cli(t, "run", "--config", cfg, "--job", "daily", "--at", "scheduled", "--quiet")
+	if r.code != ExitOK || !strings.Contains(lastLine(r.stdout), `"logical_time":"2026-11-27T00:00:00Z"`) {
+		t.Errorf("exit %d, summary %s; want logical time 2026-11-27T00:00:00Z (cli clock: 09:00)", r.code, lastLine(r.stdout))
+	}
+	if r := cli(t, "run", "--config", cfg, "--at", "scheduled"); r.code != ExitUsage || !strings.Contains(r.stderr, "needs --job") {
+		t.Errorf("--at scheduled without --job: exit %d, %s", r.code, r.stderr)
+	}
+}
+
 // TestRun_WindowFlags: the usage errors of --window-start/--window-end.
 func TestRun_WindowFlags(t *testing.T) {
 	cfg := liveConfig(t, "")

@@ -212,7 +212,7 @@ func cmdRun(ctx context.Context, args []string, env Env) (int, error) {
 	fs := newFlags("run", env)
 	cfgPath := fs.String("config", "", "config file (required)")
 	jobName := fs.String("job", "", "run only this job (default: every job)")
-	atFlag := fs.String("at", "", "logical time of the run, RFC 3339 or a date (default: now)")
+	atFlag := fs.String("at", "", "logical time of the run, RFC 3339 or a date (default: now); \"scheduled\": the job's last scheduled time (Kubernetes CronJob)")
 	wsFlag := fs.String("window-start", "", "start of the current window, with --window-end, instead of --at (Airflow: {{ data_interval_start }})")
 	weFlag := fs.String("window-end", "", "end of the current window and logical time of the run (Airflow: {{ data_interval_end }})")
 	failOnDrift := fs.Bool("fail-on-drift", false, "exit 3 when a job's dataset drifted")
@@ -224,12 +224,15 @@ func cmdRun(ctx context.Context, args []string, env Env) (int, error) {
 		return 0, usagef("run: --config is required")
 	}
 	at := env.Now().UTC()
-	if *atFlag != "" {
+	if *atFlag != "" && *atFlag != atScheduled {
 		t, err := ParseTime(*atFlag)
 		if err != nil {
 			return 0, &UsageError{Err: fmt.Errorf("run: --at: %w", err)}
 		}
 		at = t
+	}
+	if *atFlag == atScheduled && *jobName == "" {
+		return 0, usagef("run: --at scheduled needs --job")
 	}
 	cur, err := windowFlags(*atFlag, *wsFlag, *weFlag)
 	if err != nil {
@@ -245,6 +248,11 @@ func cmdRun(ctx context.Context, args []string, env Env) (int, error) {
 	jobs, err := selectJobs(cfg, *jobName, env)
 	if err != nil {
 		return 0, err
+	}
+	if *atFlag == atScheduled {
+		if at, err = lastScheduled(jobs[0], env.Now()); err != nil {
+			return 0, err
+		}
 	}
 	store, _, err := openState(ctx, cfg, false)
 	if err != nil {

@@ -333,6 +333,27 @@ func (j *Job) windows(at time.Time, cur pipeline.Window) (ref, curW pipeline.Win
 	return ref, curW
 }
 
+// atScheduled is the --at value of run that means "the job's last scheduled time":
+// a Kubernetes CronJob passes no logical time, and a pod may start late.
+const atScheduled = "scheduled"
+
+// lastScheduled returns the job's last scheduled time at or before now (within a year
+// and a day, which covers @yearly).
+func lastScheduled(j *Job, now time.Time) (time.Time, error) {
+	if j.cfg.Schedule == "" {
+		return time.Time{}, usagef("run: --at scheduled: job %s has no schedule", j.Name)
+	}
+	sc, err := ParseSchedule(j.cfg.Schedule, j.loc)
+	if err != nil {
+		return time.Time{}, &ConfigError{Err: err}
+	}
+	at := sc.Last(now.Add(-367*24*time.Hour), now)
+	if at.IsZero() {
+		return time.Time{}, fmt.Errorf("run: --at scheduled: job %s was not scheduled in the last year", j.Name)
+	}
+	return at, nil
+}
+
 // Catch-up policies (`catchup:`): what the daemon does with scheduled times that
 // passed while it was down or while the job's previous run was still running.
 const (
