@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -699,4 +700,120 @@ func Fired(ds []Decision) []Decision {
 		}
 	}
 	return out
+}
+
+// Trigger is a fired decision on its way to a receiver (a TriggerSink). Its ID is the
+// receiver's idempotency key: a redelivery carries the same ID.
+type Trigger struct {
+	ID          string    `json:"trigger_id"`
+	Job         string    `json:"job"`
+	Rule        string    `json:"rule"`
+	Kind        string    `json:"kind"`
+	Severity    string    `json:"severity"`
+	Reason      string    `json:"reason"`
+	Message     string    `json:"message"`
+	LogicalTime time.Time `json:"logical_time"`
+	RunID       string    `json:"run_id"`
+	Summary     Summary   `json:"summary"`
+}
+
+// NewTrigger makes the trigger of a fired decision d of report r.
+func NewTrigger(d Decision, r *Report) Trigger {
+	t := Trigger{ID: d.TriggerID, Job: d.Job, Rule: d.Rule, Kind: d.Kind, Severity: d.Severity, Reason: d.Reason,
+		Message: d.Message, RunID: r.RunID, Summary: Summarize(r, DefaultTop)}
+	if d.LogicalTime != nil {
+		t.LogicalTime = *d.LogicalTime
+	}
+	return t
+}
+
+// A TriggerSink delivers retrain triggers. Trigger may deliver t more than once (after a
+// crash between delivery and its record); receivers deduplicate by t.ID. Errors wrapped
+// in sinks.Permanent are not retried.
+type TriggerSink interface {
+	Trigger(ctx context.Context, t *Trigger) error
+}
+
+// Summary is the short form of a report that notifications carry.
+type Summary struct {
+	Job            string          `json:"job"`
+	RunID          string          `json:"run_id"`
+	LogicalTime    *time.Time      `json:"logical_time"`
+	DatasetDrifted bool            `json:"dataset_drifted"`
+	Share          Num             `json:"share"`
+	Threshold      Num             `json:"threshold"`
+	DriftedColumns int             `json:"drifted_columns"`
+	Columns        int             `json:"columns"`
+	Findings       int             `json:"findings"`
+	Errors         int             `json:"error_findings"`
+	TopDrifted     []DriftedColumn `json:"top_drifted"`
+	Triggers       []string        `json:"triggers"` // rules that fire
+}
+
+// DriftedColumn is one drifted column in a summary.
+type DriftedColumn struct {
+	Name      string `json:"name"`
+	Method    string `json:"method"`
+	Statistic Num    `json:"statistic"`
+	PValue    Num    `json:"p_value"`
+}
+
+// DefaultTop is how many drifted columns a summary lists.
+const DefaultTop = 5
+
+// Summarize returns the summary of r with at most top drifted columns, the most
+// drifted first (smallest p-value, then largest statistic).
+func Summarize(r *Report, top int) Summary {
+	d := r.DatasetDrift
+	s := Summary{Job: r.Job, RunID: r.RunID, LogicalTime: r.LogicalTime, DatasetDrifted: d.Drifted, Share: d.Share,
+		Threshold: d.Threshold, DriftedColumns: d.DriftedColumns, Columns: d.Columns, Findings: len(r.Quality),
+		TopDrifted: []DriftedColumn{}, Triggers: []string{}}
+	for _, f := range r.Quality {
+		if f.Severity == SeverityError {
+			s.Errors++
+		}
+	}
+	for _, c := range r.Columns {
+		if !c.Drifted {
+			continue
+		}
+		dc := DriftedColumn{Name: c.Name, Method: c.Method, Statistic: Num(math.NaN()), PValue: Num(math.NaN())}
+		for _, t := range c.Tests {
+			if t.Method == c.Method {
+				dc.Statistic, dc.PValue = t.Statistic, t.PValue
+				break
+			}
+		}
+		s.TopDrifted = append(s.TopDrifted, dc)
+	}
+	key := func(c DriftedColumn) (float64, float64) {
+		p, st := float64(c.PValue), float64(c.Statistic)
+		if math.IsNaN(p) {
+			p = 2 // distances after tests
+		}
+		if math.IsNaN(st) {
+			st = math.Inf(-1)
+		}
+		return p, st
+	}
+	sort.SliceStable(s.TopDrifted, func(i, j int) bool {
+		pi, si := key(s.TopDrifted[i])
+		pj, sj := key(s.TopDrifted[j])
+		if pi != pj {
+			return pi < pj
+		}
+		if si != sj {
+			return si > sj
+		}
+		return s.TopDrifted[i].Name < s.TopDrifted[j].Name
+	})
+	if top >= 0 && len(s.TopDrifted) > top {
+		s.TopDrifted = s.TopDrifted[:top]
+	}
+	for _, t := range r.Triggers {
+		if t.Fire {
+			s.Triggers = append(s.Triggers, t.Rule)
+		}
+	}
+	return s
 }

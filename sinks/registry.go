@@ -77,6 +77,13 @@ func Builtin() *Registry {
 	r := NewRegistry()
 	r.Register(fileFactory)
 	r.Register(stdoutFactory)
+	r.Register(prometheusFactory)
+	r.Register(sqlFactory)
+	r.Register(parquetFactory)
+	r.Register(webhookFactory)
+	r.Register(slackFactory)
+	r.Register(airflowFactory)
+	r.Register(commandFactory)
 	return r
 }
 
