@@ -140,7 +140,9 @@ type SlackText struct {
 	Text string `json:"text"`
 }
 
-func section(s string) SlackBlock { return SlackBlock{Type: "section", Text: &SlackText{Type: "mrkdwn", Text: s}} }
+func section(s string) SlackBlock {
+	return SlackBlock{Type: "section", Text: &SlackText{Type: "mrkdwn", Text: s}}
+}
 
 // slackEscape escapes the characters Slack's mrkdwn treats as markup.
 var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")

@@ -39,9 +39,9 @@ func Report(job string, at time.Time) *pipeline.Report {
 	num := func(f float64) pipeline.Num { return pipeline.Num(f) }
 	r := &pipeline.Report{
 		SchemaVersion: pipeline.SchemaVersion, Job: job, RunID: job + "-" + lt.Format("20060102T150405Z"), LogicalTime: &lt,
-		Preset:    "evidently",
-		Reference: pipeline.DatasetInfo{Rows: 1000, Source: "parquet ref"},
-		Current:   pipeline.DatasetInfo{Rows: 500, Source: "parquet cur"},
+		Preset:       "evidently",
+		Reference:    pipeline.DatasetInfo{Rows: 1000, Source: "parquet ref"},
+		Current:      pipeline.DatasetInfo{Rows: 500, Source: "parquet cur"},
 		DatasetDrift: pipeline.DatasetDrift{Drifted: true, Share: num(2.0 / 3), Threshold: 0.5, DriftedColumns: 2, Columns: 3},
 		Columns: []pipeline.ColumnReport{
 			{Name: "income", Kind: pipeline.KindNumeric, Role: pipeline.RoleFeature, Drifted: true, Method: "ks", Status: pipeline.StatusOK,
