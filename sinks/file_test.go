@@ -118,9 +118,9 @@ func TestFile_FormatErrors(t *testing.T) {
 	}
 }
 
-// TestFile_Examples: every sink's example config builds.
-func TestFile_Examples(t *testing.T) {
-	for _, f := range Builtin().All() {
+// TestFile_Example: the file sink's example config builds and asks for both formats.
+func TestFile_Example(t *testing.T) {
+	for _, f := range []Factory{fileFactory} {
 		y := "sinks:\n  - " + strings.ReplaceAll(strings.TrimSpace(f.Example), "\n", "\n    ") + "\n"
 		var doc struct {
 			Sinks []yamlx.Block `yaml:"sinks"`
@@ -128,8 +128,12 @@ func TestFile_Examples(t *testing.T) {
 		if err := yamlx.Unmarshal([]byte(y), &doc); err != nil {
 			t.Fatalf("%s example: %v\n%s", f.Type, err, y)
 		}
-		if _, err := f.New(doc.Sinks[0].Decode, Deps{BaseDir: t.TempDir()}); err != nil {
-			t.Errorf("%s example: %v", f.Type, err)
+		s, err := f.New(doc.Sinks[0].Decode, Deps{BaseDir: t.TempDir()})
+		if err != nil {
+			t.Fatalf("%s example: %v", f.Type, err)
+		}
+		if got := s.(*File).formats; strings.Join(got, ",") != "json,html" {
+			t.Errorf("example formats = %v, want [json html]", got)
 		}
 	}
 }

@@ -186,8 +186,18 @@ func writeGeneric(b *strings.Builder, n *node, depth int) {
 			writeTable(b, n.keys, n.vals, cols, depth, true)
 			return
 		}
+		ref, cur := n.get("reference"), n.get("current")
+		paired := scalarObject(ref) && scalarObject(cur)
 		b.WriteString(`<table class="kv">`)
 		for i, k := range n.keys {
+			if paired && (k == "reference" || k == "current") {
+				if k == "reference" {
+					b.WriteString("<tr><th>reference → current</th><td>")
+					writeComparison(b, ref, cur)
+					b.WriteString("</td></tr>")
+				}
+				continue
+			}
 			b.WriteString("<tr><th>")
 			esc(b, humanKey(k))
 			b.WriteString("</th><td")
@@ -253,6 +263,53 @@ func writeGeneric(b *strings.Builder, n *node, depth int) {
 	default:
 		esc(b, scalarText(n))
 	}
+}
+
+// scalarObject reports whether n is a non-empty object of scalars (e.g. metrics).
+func scalarObject(n *node) bool {
+	if n == nil || n.kind != 'o' || len(n.keys) == 0 {
+		return false
+	}
+	for _, v := range n.vals {
+		if !v.scalar() {
+			return false
+		}
+	}
+	return true
+}
+
+// writeComparison writes two objects of scalars side by side, with the change where both
+// are numbers: the reference and current of metrics, for instance.
+func writeComparison(b *strings.Builder, ref, cur *node) {
+	keys := append([]string(nil), ref.keys...)
+	for _, k := range cur.keys {
+		if ref.get(k) == nil {
+			keys = append(keys, k)
+		}
+	}
+	b.WriteString(`<table class="grid"><thead><tr><th></th><th class="num">reference</th><th class="num">current</th><th class="num">current − reference</th></tr></thead><tbody>`)
+	for _, k := range keys {
+		r, c := ref.get(k), cur.get(k)
+		b.WriteString("<tr><th>")
+		esc(b, humanKey(k))
+		b.WriteString("</th>")
+		for _, v := range []*node{r, c} {
+			b.WriteString(`<td class="num">`)
+			if v != nil {
+				esc(b, scalarText(v))
+			}
+			b.WriteString("</td>")
+		}
+		b.WriteString(`<td class="num">`)
+		if d := c.number() - r.number(); !math.IsNaN(d) {
+			if d > 0 {
+				b.WriteString("+")
+			}
+			esc(b, fmtNum(d))
+		}
+		b.WriteString("</td></tr>")
+	}
+	b.WriteString("</tbody></table>")
 }
 
 // innerKeys returns the union of inner keys when n is an object of at least two objects
@@ -388,6 +445,9 @@ func stringsOf(n *node) []string {
 	return out
 }
 
+// maxHeatmapColumns bounds the heatmaps (cells grow with its square).
+const maxHeatmapColumns = 120
+
 // heatmapGroup is one set of correlation matrices over the same columns.
 type heatmapGroup struct {
 	Name  string
@@ -434,6 +494,15 @@ func findHeatmaps(n *node) []heatmapGroup {
 					}
 				}
 				g := heatmapGroup{Name: name}
+				if len(cols) > maxHeatmapColumns {
+					g.Notes = append(g.Notes, fmt.Sprintf("%d columns: too many to draw (at most %d)", len(cols), maxHeatmapColumns))
+					ref, cur, diff = nil, nil, nil
+					for _, k := range []string{"reference", "current", "diff", "change", "delta"} {
+						if v := n.get(k); v != nil {
+							v.shown = false
+						}
+					}
+				}
 				if square(ref) {
 					g.Plots = append(g.Plots, heatmapSVG(humanKey(name)+" · reference", cols, ref, 1))
 				}

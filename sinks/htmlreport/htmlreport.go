@@ -284,7 +284,7 @@ func build(r *pipeline.Report, opt Options) (*page, error) {
 			continue
 		}
 		t := titles[k]
-		if t == "" {
+		if t == "" && k != "" {
 			t = strings.ToUpper(humanKey(k)[:1]) + humanKey(k)[1:]
 		}
 		p.Sections = append(p.Sections, section{ID: "s-" + k, Title: t, Body: renderGeneric(root.vals[i])})

@@ -77,6 +77,7 @@ func testReport() *pipeline.Report {
 		},
 		Performance: map[string]any{
 			"task": "classification", "degraded": true, "label_coverage": 0.83,
+			"reference": map[string]any{"accuracy": 0.91, "f1": 0.71}, "current": map[string]any{"accuracy": 0.84, "f1": 0.52, "log_loss": nil},
 			"metrics": map[string]any{
 				"accuracy": map[string]any{"reference": 0.91, "current": 0.84, "degraded": false},
 				"f1":       map[string]any{"reference": 0.71, "current": 0.52, "degraded": true},
@@ -163,7 +164,12 @@ func TestWrite_Structure(t *testing.T) {
 	// Generic sections: an object of objects is one table; scalars formatted.
 	perf := sectionOf(t, html, "s-performance")
 	mustContain(t, "performance", perf, `<table class="grid"><thead><tr><th></th><th>current</th><th>degraded</th><th>reference</th></tr>`,
-		`<tr><th>accuracy</th><td class="num">0.84</td><td>no</td><td class="num">0.91</td></tr>`, "<th>label coverage</th>")
+		`<tr><th>accuracy</th><td class="num">0.84</td><td>no</td><td class="num">0.91</td></tr>`, "<th>label coverage</th>",
+		`<tr><th>reference → current</th><td><table class="grid"><thead><tr><th></th><th class="num">reference</th><th class="num">current</th><th class="num">current − reference</th></tr></thead><tbody><tr><th>accuracy</th><td class="num">0.91</td><td class="num">0.84</td><td class="num">-0.07</td></tr>`,
+		`<tr><th>log loss</th><td class="num"></td><td class="num">–</td><td class="num"></td></tr>`)
+	if strings.Contains(perf, "<th>current</th><td><table") {
+		t.Error("performance: current listed apart from the reference")
+	}
 
 	// Columns table: drifted first (strongest first), then problems, ok, skipped.
 	cols := sectionOf(t, html, "columns")
