@@ -6,7 +6,7 @@ DEMO    := demo/data
 AT      := 2026-11-27T00:00:00Z
 export CGO_ENABLED := 0
 
-.PHONY: all build run demo test race bench fuzz lint docs fixtures clean
+.PHONY: all build run demo test race bench crosscheck fuzz lint docs fixtures clean
 
 all: build
 
@@ -37,6 +37,10 @@ race:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./stats/ ./sources/
 	./scripts/bench.sh
+
+## crosscheck: 100k rows against the SciPy oracle (needs Debian's python3-scipy, python3-pandas)
+crosscheck:
+	./scripts/crosscheck.sh 100000
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzKS -fuzztime 30s ./stats/
