@@ -412,35 +412,35 @@ func cards(r *pipeline.Report, root *node) []card {
 	roleCard := func(label, key string, roles ...pipeline.Role) card {
 		c := card{Label: label, Value: "not measured", Class: "neutral", Note: "no " + strings.ToLower(label[:strings.Index(label, " ")]) + " column"}
 		var notes []string
-		found, drifted := false, false
+		seen, tested, drifted := false, false, false
 		for i := range r.Columns {
 			col := &r.Columns[i]
-			for _, role := range roles {
-				if col.Role != role {
-					continue
-				}
-				v, _, _ := verdictOf(col)
-				note := col.Name + ": " + v
-				if t := decidingTest(col); t != nil {
-					found = true
-					note += " (" + headline(t) + ")"
-				} else if col.Reason != "" {
-					note += " (" + col.Reason + ")"
-				}
-				notes = append(notes, note)
-				drifted = drifted || col.Drifted
+			if !slices.Contains(roles, col.Role) {
+				continue
 			}
+			seen = true
+			v, _, _ := verdictOf(col)
+			note := col.Name + ": " + v
+			if t := decidingTest(col); t != nil {
+				tested = true
+				note += " (" + headline(t) + ")"
+			} else if col.Reason != "" {
+				note += " (" + col.Reason + ")"
+			}
+			notes = append(notes, note)
+			drifted = drifted || col.Drifted
 		}
-		if n := root.get(key); !found && n != nil && n.kind == 'o' {
+		if n := root.get(key); !seen && n != nil && n.kind == 'o' {
+			// A summary field without the columns in the report (e.g. columns filtered out).
 			if dn := n.get("drifted"); dn != nil && dn.kind == 'b' {
-				found, drifted = true, dn.b
-				notes = append(notes, textOnly(n))
+				tested, drifted = true, dn.b
+				notes = append(notes, "see "+strings.ToLower(label)+" below")
 			}
 		}
 		if len(notes) > 0 {
 			c.Note = strings.Join(notes, "; ")
 		}
-		if found {
+		if tested {
 			c.Value, c.Class = "No drift", "good"
 			if drifted {
 				c.Value, c.Class = "Drift", "bad"
@@ -454,11 +454,13 @@ func cards(r *pipeline.Report, root *node) []card {
 	perf := card{Label: "Model quality", Value: "not measured", Class: "neutral", Note: "no labels or no performance section"}
 	if n := root.get("performance"); !empty(n) {
 		perf.Value, perf.Class, perf.Note = "measured", "neutral", ""
-		if dg := n.get("degraded"); dg != nil && dg.kind == 'b' {
+		switch dg := n.get("degraded"); {
+		case empty(n.get("current")) && n.get("current") != nil:
+			perf.Value = "No labels yet" // nothing to judge the current window by
+		case dg != nil && dg.kind == 'b' && dg.b:
+			perf.Value, perf.Class = "Degraded", "bad"
+		case dg != nil && dg.kind == 'b':
 			perf.Value, perf.Class = "Within tolerance", "good"
-			if dg.b {
-				perf.Value, perf.Class = "Degraded", "bad"
-			}
 		}
 		var notes []string
 		for _, k := range []string{"task", "label_coverage"} {

@@ -131,8 +131,8 @@ func TestWrite_Structure(t *testing.T) {
 	if !strings.HasPrefix(html, "<!DOCTYPE html>") || !strings.HasSuffix(strings.TrimSpace(html), "</html>") {
 		t.Errorf("not a whole HTML document: %.60q … %.30q", html, html[max(0, len(html)-30):])
 	}
-	order := []string{`<title>driftwatch · churn-daily</title>`, `id="summary"`, `id="findings"`, `id="s-performance"`,
-		`id="s-model"`, `id="columns"`, `id="correlations"`, `id="details"`}
+	order := []string{`<title>driftwatch · churn-daily</title>`, `id="summary"`, `id="findings"`, `id="columns"`,
+		`id="correlations"`, `id="s-performance"`, `id="s-model"`, `id="details"`}
 	last := -1
 	for _, o := range order {
 		i := strings.Index(html, o)
@@ -463,4 +463,18 @@ func TestHistogramSVG(t *testing.T) {
 	}
 	one := string(histogramSVG(numericHist{edges: []float64{2.5, 2.5}, ref: []int64{7}, cur: []int64{3}}))
 	mustContain(t, "constant", one, "[2.5, 2.5]\nreference 100% (7)\ncurrent 100% (3)")
+}
+
+// TestCards: a target without a test is not measured, performance without current labels
+// has no verdict, and without a prediction column prediction drift is not measured.
+func TestCards(t *testing.T) {
+	r := testReport()
+	r.Columns[5].Tests, r.Columns[5].Method, r.Columns[5].Status, r.Columns[5].Reason = nil, "", "skipped", "target not in the current data"
+	r.Performance = map[string]any{"task": "classification", "reference": map[string]any{"accuracy": 0.8}, "current": map[string]any{}, "degraded": false, "label_coverage": 0}
+	r.Columns = append(r.Columns[:6], r.Columns[7:]...) // drop the prediction column
+	summary := sectionOf(t, render(t, r, Options{}), "summary")
+	mustContain(t, "cards", summary,
+		`<div class="label">Target drift</div><div class="value">not measured</div><div class="note">churned: skipped (target not in the current data)</div>`,
+		`<div class="label">Model quality</div><div class="value">No labels yet</div><div class="note">task classification · label coverage 0%</div>`,
+		`<div class="label">Prediction drift</div><div class="value">not measured</div><div class="note">no prediction column</div>`)
 }
