@@ -73,8 +73,13 @@ type Report struct {
 	Correlations  any            `json:"correlations,omitempty"`
 	Performance   any            `json:"performance,omitempty"`
 	Model         any            `json:"model,omitempty"`
-	Quality       []Finding      `json:"quality"`
-	Triggers      []Decision     `json:"triggers"` // retrain decisions (trigger.go); set by jobs
+	// TargetDrift and PredictionDrift summarise the target's and the prediction's (and
+	// scores') column verdicts, counted apart from the feature share (model.go).
+	TargetDrift     *RoleDrift    `json:"target_drift,omitempty"`
+	PredictionDrift *RoleDrift    `json:"prediction_drift,omitempty"`
+	Multivariate    *Multivariate `json:"multivariate,omitempty"` // multivariate.go
+	Quality         []Finding     `json:"quality"`
+	Triggers        []Decision    `json:"triggers"` // retrain decisions (trigger.go); set by jobs
 	// DurationS is how long the analysis took (wall clock, set by jobs; absent ad hoc).
 	DurationS *Num `json:"duration_s,omitempty"`
 }

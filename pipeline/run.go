@@ -52,6 +52,12 @@ type Options struct {
 	Roles       Roles
 	Parallelism int // columns in flight; default GOMAXPROCS
 	Logger      *slog.Logger
+
+	// Run-level checks after the column tests (model.go and its neighbours).
+	Correlations CorrelationOptions
+	Multivariate MultivariateOptions
+	Performance  PerformanceOptions
+	Model        ModelOptions
 }
 
 func (o *Options) threshold(col string, m *Method) float64 {
@@ -70,6 +76,9 @@ func (o *Options) threshold(col string, m *Method) float64 {
 type Input struct {
 	Reference, Current             Dataset
 	ReferenceWindow, CurrentWindow Window
+	// Labels, when set, is read whole and joined to the current predictions by id
+	// (Options.Performance.Labels): late labels (performance.go).
+	Labels Dataset
 }
 
 // ColumnError is a problem that stopped one column (a read error): the run reports it
@@ -208,6 +217,9 @@ func Run(ctx context.Context, in Input, o Options) (*Report, error) {
 		return nil, errors.Join(colErrs...)
 	}
 	rep.DatasetDrift = datasetDrift(rep.Columns, o.DriftShare)
+	if err := runChecks(ctx, ref, cur, in, &o, preset, rep); err != nil {
+		return nil, err
+	}
 	o.Logger.Debug("run computed", "columns", len(rep.Columns), "drifted", rep.DatasetDrift.DriftedColumns)
 	return rep, nil
 }

@@ -1,0 +1,131 @@
+package pipeline
+
+import (
+	"math"
+	"testing"
+
+	"github.com/driftwatch/driftwatch/stats"
+)
+
+func tableCol(t *Table, name string) []float64 {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c.Float64
+		}
+	}
+	return nil
+}
+
+func TestCorrelations_drift(t *testing.T) {
+	c := newChurn(11, 3000, 2000)
+	rep := runChurn(t, c, churnOptions(), true)
+	cr, ok := rep.Correlations.(*Correlations)
+	if !ok {
+		t.Fatalf("correlations = %T", rep.Correlations)
+	}
+	if want := []string{"x1", "x2", "x3"}; len(cr.Columns) != 3 || cr.Columns[0] != "x1" || cr.Columns[2] != "x3" {
+		t.Fatalf("columns = %v, want %v (pred and p are not features)", cr.Columns, want)
+	}
+	// entries equal the two-slice kernels (tested against pandas in package stats)
+	for i, a := range cr.Columns {
+		for j, b := range cr.Columns {
+			if i == j {
+				continue
+			}
+			wr := stats.Pearson(tableCol(c.ref, a), tableCol(c.ref, b))
+			wc := stats.Spearman(tableCol(c.cur, a), tableCol(c.cur, b))
+			if math.Abs(float64(cr.Pearson.Reference[i][j])-wr) > 1e-12 || math.Abs(float64(cr.Spearman.Current[i][j])-wc) > 1e-12 {
+				t.Errorf("%s-%s: pearson ref %v (want %v), spearman cur %v (want %v)", a, b,
+					cr.Pearson.Reference[i][j], wr, cr.Spearman.Current[i][j], wc)
+			}
+		}
+	}
+	// x1-x2 went from +0.8 to -0.6
+	p := cr.Pearson
+	if !p.Drifted || !cr.Drifted || p.MaxAbsPair[0] != "x1" || p.MaxAbsPair[1] != "x2" || float64(p.MaxAbsDiff) < 1.2 {
+		t.Errorf("pearson drift: drifted %v, pair %v, max %v", p.Drifted, p.MaxAbsPair, p.MaxAbsDiff)
+	}
+	var ss float64
+	for i := range p.Diff {
+		for j := range p.Diff {
+			d := float64(p.Current[i][j]) - float64(p.Reference[i][j])
+			if float64(p.Diff[i][j]) != d {
+				t.Errorf("diff[%d][%d] = %v, want %v", i, j, p.Diff[i][j], d)
+			}
+			ss += d * d
+		}
+	}
+	if math.Abs(float64(p.Frobenius)-math.Sqrt(ss)) > 1e-15 {
+		t.Errorf("frobenius = %v, want %v", p.Frobenius, math.Sqrt(ss))
+	}
+	if cr.Threshold != DefaultCorrelationThreshold || cr.Rows.Reference != 3000 || cr.Rows.Current != 2000 || cr.Sampled {
+		t.Errorf("threshold %v rows %+v sampled %v", cr.Threshold, cr.Rows, cr.Sampled)
+	}
+	// one categorical feature: a 1×1 Cramér's V matrix
+	if cr.CramersV == nil || cr.CramersV.Columns[0] != "cat" || cr.CramersV.Reference[0][0] != 1 {
+		t.Errorf("cramers_v = %+v", cr.CramersV)
+	}
+	// feature–target: the target comes from the reference and, for the current
+	// window, from the labels joined by id
+	var ft *FeatureTarget
+	for i := range cr.FeatureTarget {
+		if cr.FeatureTarget[i].Feature == "x1" && cr.FeatureTarget[i].Method == "pearson" {
+			ft = &cr.FeatureTarget[i]
+		}
+	}
+	if ft == nil {
+		t.Fatalf("no pearson x1-target in %+v", cr.FeatureTarget)
+	}
+	if want := stats.Pearson(tableCol(c.ref, "x1"), c.refY); math.Abs(float64(ft.Reference)-want) > 1e-12 {
+		t.Errorf("x1-y reference = %v, want %v", ft.Reference, want)
+	}
+	lab := make([]float64, len(c.curY))
+	for i := range lab {
+		lab[i] = math.NaN()
+		if c.labelled[i] {
+			lab[i] = c.curY[i]
+		}
+	}
+	if want := stats.Pearson(tableCol(c.cur, "x1"), lab); math.Abs(float64(ft.Current)-want) > 1e-12 {
+		t.Errorf("x1-y current = %v, want %v", ft.Current, want)
+	}
+}
+
+func TestCorrelations_sampledAndThreshold(t *testing.T) {
+	c := newChurn(12, 3000, 2000)
+	o := churnOptions()
+	o.Correlations = CorrelationOptions{MaxRows: 1000, Threshold: 2}
+	rep := runChurn(t, c, o, false)
+	cr := rep.Correlations.(*Correlations)
+	// every 3rd reference row, every 2nd current row
+	if !cr.Sampled || cr.Rows.Reference != 1000 || cr.Rows.Current != 1000 {
+		t.Errorf("sampled %v rows %+v", cr.Sampled, cr.Rows)
+	}
+	x1, x2 := tableCol(c.ref, "x1"), tableCol(c.ref, "x2")
+	var a, b []float64
+	for i := 0; i < len(x1); i += 3 {
+		a, b = append(a, x1[i]), append(b, x2[i])
+	}
+	if want := stats.Pearson(a, b); math.Abs(float64(cr.Pearson.Reference[0][1])-want) > 1e-12 {
+		t.Errorf("sampled pearson = %v, want %v", cr.Pearson.Reference[0][1], want)
+	}
+	if cr.Drifted || cr.Threshold != 2 {
+		t.Errorf("threshold 2: drifted %v", cr.Drifted)
+	}
+	o.Correlations.Disabled, o.Multivariate.Disabled = true, true
+	if rep := runChurn(t, c, o, false); rep.Correlations != nil || rep.Multivariate != nil {
+		t.Error("disabled checks still reported")
+	}
+}
+
+func TestMatrixDrift_undefined(t *testing.T) {
+	nan := math.NaN()
+	m := matrixDrift(nil, []float64{1, nan, nan, nan}, []float64{1, 0.5, 0.5, 1}, []string{"a", "b"}, 0.25)
+	if m.MaxAbsDiff != 0 || m.Drifted || m.MaxAbsPair[0] != "a" {
+		t.Errorf("only the defined diagonal entry counts: %+v", m)
+	}
+	m = matrixDrift(nil, []float64{nan}, []float64{nan}, []string{"a"}, 0.25)
+	if !math.IsNaN(float64(m.MaxAbsDiff)) || m.MaxAbsPair != nil {
+		t.Errorf("all undefined: %+v", m)
+	}
+}
