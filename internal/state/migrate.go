@@ -16,8 +16,9 @@ type migration struct {
 }
 
 // migrations are applied in order, each in its own transaction together with its row
-// in schema_migrations. Append only: never edit an applied migration.
-var migrations = []migration{
+// in schema_migrations. Append only: never edit an applied migration. Versions 3 and 4
+// (the trigger log and outbox) are in triggers.go.
+var migrations = append([]migration{
 	{
 		version: 1,
 		name:    "runs and job cursors",
@@ -80,7 +81,7 @@ var migrations = []migration{
 		sqlite:   []string{`CREATE INDEX runs_job_time ON runs (job, logical_time DESC)`},
 		postgres: []string{`CREATE INDEX runs_job_time ON runs (job, logical_time DESC)`},
 	},
-}
+}, triggerMigrations...)
 
 // migrate applies the migrations the database lacks. Concurrent callers (two daemons
 // starting together) serialise on the dialect's lock: SQLite's write lock (the

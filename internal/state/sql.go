@@ -162,12 +162,20 @@ func (s *sqlStore) Renew(ctx context.Context, job string, at time.Time, owner st
 	return affectedOne(res, err, "renew lease of", job, at)
 }
 
-func (s *sqlStore) Finish(ctx context.Context, r Run) error {
+func (s *sqlStore) Finish(ctx context.Context, r Run) error { return s.finish(ctx, s.db, r) }
+
+// execer is a database or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// finish is Finish on db or inside a transaction (FinishWithTriggers, triggers.go).
+func (s *sqlStore) finish(ctx context.Context, db execer, r Run) error {
 	var summary any
 	if len(r.Summary) > 0 {
 		summary = string(r.Summary)
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, finished_at = ?, rows_read = ?,
+	res, err := db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, finished_at = ?, rows_read = ?,
 		summary = ?, report_path = ?, error = ?, lease_expires = NULL
 		WHERE job = ? AND logical_time = ? AND owner = ? AND status = 'running'`),
 		r.Status, s.t(r.Finished), r.RowsRead, summary, r.ReportPath, r.Error,

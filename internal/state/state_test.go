@@ -58,13 +58,13 @@ func TestStore_Migrate(t *testing.T) {
 	forEach(t, func(t *testing.T, c state.Config) {
 		s := open(t, c)
 		v, err := s.SchemaVersion(t.Context())
-		if err != nil || v != 2 {
-			t.Fatalf("SchemaVersion() = %d, %v, want 2", v, err)
+		if err != nil || v != 4 {
+			t.Fatalf("SchemaVersion() = %d, %v, want 4", v, err)
 		}
 		// Reopening applies nothing again (a second CREATE TABLE would fail).
 		s2 := open(t, c)
-		if v, _ := s2.SchemaVersion(t.Context()); v != 2 {
-			t.Errorf("SchemaVersion() after reopen = %d, want 2", v)
+		if v, _ := s2.SchemaVersion(t.Context()); v != 4 {
+			t.Errorf("SchemaVersion() after reopen = %d, want 4", v)
 		}
 	})
 }
