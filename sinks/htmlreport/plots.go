@@ -557,8 +557,8 @@ func heatmapSVG(title string, cols []string, m [][]float64, scale float64) templ
 	}
 	top := 30.0
 	w := labelW + cell*float64(n) + 16
-	h := top + cell*float64(n) + labelH + 30
-	w = math.Max(w, 260)
+	h := top + cell*float64(n) + labelH + 40
+	w = math.Max(w, labelW+21*8+80) // room for the colour scale, right-aligned under the grid
 	var s svgBuf
 	s.raw(`<svg xmlns="http://www.w3.org/2000/svg" class="heat"`).raw(` viewBox="0 0 `).num(w).raw(" ").num(h).raw(`"`).numAttr("width", w).numAttr("height", h)
 	s.attr("role", "img").attr("aria-label", title)
@@ -604,13 +604,13 @@ func heatmapSVG(title string, cols []string, m [][]float64, scale float64) templ
 		s.raw("</g>")
 	}
 	// Colour scale.
-	ly := h - 16
+	ly, lx := h-6, w-30-21*8
 	s.raw(`<g class="tick">`)
 	for lv := -10; lv <= 10; lv++ {
-		s.raw(`<rect fill="`+heatColor(lv)+`"`).numAttr("x", labelW+float64(lv+10)*8).numAttr("y", ly-10).raw(` width="8" height="8"/>`)
+		s.raw(`<rect fill="`+heatColor(lv)+`"`).numAttr("x", lx+float64(lv+10)*8).numAttr("y", ly-10).raw(` width="8" height="8"/>`)
 	}
-	s.raw(`<text text-anchor="end"`).numAttr("x", labelW-4).numAttr("y", ly-2).raw(">").text("−" + fmtNum(scale)).raw("</text>")
-	s.textAt(labelW+21*8+4, ly-2, "", "+"+fmtNum(scale))
+	s.raw(`<text text-anchor="end"`).numAttr("x", lx-4).numAttr("y", ly-2).raw(">").text("−" + fmtNum(scale)).raw("</text>")
+	s.textAt(lx+21*8+4, ly-2, "", "+"+fmtNum(scale))
 	s.raw("</g></svg>")
 	return s.html()
 }
