@@ -386,22 +386,5 @@ func DistinctSorted(sorted []float64) int {
 // UnionDistinctSorted returns the number of distinct values in the union of
 // the sorted slices a and b.
 func UnionDistinctSorted(a, b []float64) int {
-	i, j, k := 0, 0, 0
-	for i < len(a) || j < len(b) {
-		var v float64
-		switch {
-		case j == len(b) || (i < len(a) && a[i] < b[j]):
-			v = a[i]
-		default:
-			v = b[j]
-		}
-		for i < len(a) && a[i] == v {
-			i++
-		}
-		for j < len(b) && b[j] == v {
-			j++
-		}
-		k++
-	}
-	return k
+	return UnionDistinctSortedAtMost(a, b, len(a)+len(b))
 }
