@@ -26,6 +26,8 @@ func cmdCompare(ctx context.Context, args []string, env Env) (int, error) {
 	prediction := fs.String("prediction", "", "prediction column")
 	id := fs.String("id", "", "id column (not tested)")
 	timestamp := fs.String("timestamp", "", "timestamp column (not tested)")
+	score := fs.String("score", "", "comma-separated score columns: the positive class's probability, or one per class in class order")
+	task := fs.String("task", "", "classification or regression (default: inferred from the target)")
 	failOnDrift := fs.Bool("fail-on-drift", false, "exit 3 when the dataset drifted")
 	if err := parseFlags(fs, args); err != nil {
 		return 0, err
@@ -50,6 +52,9 @@ func cmdCompare(ctx context.Context, args []string, env Env) (int, error) {
 	if *share <= 0 || *share > 1 {
 		return 0, usagef("compare: --drift-share must be in (0, 1]")
 	}
+	if *task != "" && *task != pipeline.TaskClassification && *task != pipeline.TaskRegression {
+		return 0, usagef("compare: --task %q is not valid (valid: classification, regression)", *task)
+	}
 	deps := sources.Deps{Logger: env.Logger}
 	ref, err := sources.FromPath(*refPath, deps)
 	if err != nil {
@@ -62,7 +67,8 @@ func cmdCompare(ctx context.Context, args []string, env Env) (int, error) {
 	rep, err := pipeline.Run(ctx, pipeline.Input{Reference: ref, Current: cur}, pipeline.Options{
 		Job: "compare", RunID: "compare", Preset: *preset, Methods: ms, Binning: b, DriftShare: *share,
 		Columns: splitList(*columns), Logger: env.Logger,
-		Roles: pipeline.Roles{Target: *target, Prediction: *prediction, ID: *id, Timestamp: *timestamp},
+		Roles:       pipeline.Roles{Target: *target, Prediction: *prediction, Scores: splitList(*score), ID: *id, Timestamp: *timestamp},
+		Performance: pipeline.PerformanceOptions{Task: *task},
 	})
 	if err != nil {
 		return 0, err
@@ -143,6 +149,7 @@ func WriteText(w io.Writer, r *pipeline.Report) {
 				fmtNum(t.Statistic), fmtNum(t.PValue), fmtNum(t.Threshold), v)
 		}
 	}
+	writeChecksText(w, r)
 	if len(r.Quality) > 0 {
 		fmt.Fprintf(w, "\nfindings:\n")
 		for _, f := range r.Quality {

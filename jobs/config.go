@@ -40,6 +40,12 @@ type JobConfig struct {
 	Columns   ColumnsConfig `yaml:"columns"`
 	Drift     DriftConfig   `yaml:"drift"`
 	Sinks     []yamlx.Block `yaml:"sinks"`
+	// Run-level checks (model.go, labels.go).
+	Labels       yamlx.Block        `yaml:"labels"` // late labels: a source block plus id, label, timestamp
+	Model        ModelConfig        `yaml:"model"`
+	Performance  PerformanceConfig  `yaml:"performance"`
+	Correlations CorrelationsConfig `yaml:"correlations"`
+	Multivariate MultivariateConfig `yaml:"multivariate"`
 }
 
 // WindowConfig is the part of a reference/current block that belongs to the job: which
@@ -65,6 +71,8 @@ type ColumnsConfig struct {
 	Features   []string                 `yaml:"features"`
 	Exclude    []string                 `yaml:"exclude"`
 	Kinds      map[string]pipeline.Kind `yaml:"kinds"`
+	// Task is classification or regression (default: inferred from the target).
+	Task string `yaml:"task"`
 }
 
 // DriftConfig chooses methods and thresholds.
@@ -165,6 +173,7 @@ func (c *Config) Validate() error {
 			}
 		}
 		validateSchedule(p, &c.Jobs[i], add)
+		validateModelChecks(p, &c.Jobs[i], add)
 		d := j.Drift
 		if _, err := pipeline.LookupPreset(d.Preset); err != nil {
 			add(p+".drift.preset", "%v", err)

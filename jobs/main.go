@@ -44,7 +44,8 @@ Usage:
   driftwatch history  --config F [--job J] [--format text|json] [--limit N]
   driftwatch compare  --reference A --current B [--columns c1,c2] [--preset P] [--method m1,m2]
                       [--format json|text] [--binning default|sturges] [--target T] [--prediction P]
-                      [--id I] [--timestamp TS] [--fail-on-drift]
+                      [--id I] [--timestamp TS] [--score S1,S2] [--task classification|regression]
+                      [--fail-on-drift]
   driftwatch validate --config F
   driftwatch methods  (lists the drift methods)
   driftwatch version

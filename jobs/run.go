@@ -33,6 +33,7 @@ type Job struct {
 	curSpan, refSpan, refOff span
 	sinks                    []pipeline.Sink
 	opts                     pipeline.Options
+	checks                   modelChecks // labels and model metadata (model.go)
 }
 
 // BuildJob constructs a job's datasets and sinks from the registries. It does no I/O.
@@ -77,6 +78,9 @@ func BuildJob(c *Config, jc *JobConfig, env Env) (*Job, error) {
 	if j.curSpan, _, err = windowSpans(jc.Current); err != nil {
 		errs = append(errs, fmt.Errorf("%s.window: %w", jc.Current.Path, err))
 	}
+	if j.checks, err = buildModelChecks(c, jc, srcReg, sdeps); err != nil {
+		errs = append(errs, err)
+	}
 	sinkReg := sinks.Builtin()
 	kdeps := sinks.Deps{Logger: env.Logger.With(logKeyJob, jc.Name), BaseDir: c.dir, Stdout: env.Stdout}
 	for _, b := range jc.Sinks {
@@ -103,6 +107,7 @@ func BuildJob(c *Config, jc *JobConfig, env Env) (*Job, error) {
 			Timestamp: cc.Timestamp, Features: cc.Features, Exclude: cc.Exclude, Kinds: cc.Kinds},
 		Logger: env.Logger.With(logKeyJob, jc.Name),
 	}
+	j.checks.options(jc, &j.opts)
 	return j, nil
 }
 
@@ -171,7 +176,12 @@ func (j *Job) RunWith(ctx context.Context, at time.Time, env Env, ro RunOptions)
 		"reference", j.ref.String(), "current", j.cur.String())
 	o := j.opts
 	o.RunID, o.LogicalTime = sum.RunID, at
-	rep, err := pipeline.Run(ctx, pipeline.Input{Reference: j.ref, Current: j.cur, ReferenceWindow: refW, CurrentWindow: curW}, o)
+	in := pipeline.Input{Reference: j.ref, Current: j.cur, ReferenceWindow: refW, CurrentWindow: curW}
+	err := j.checks.prepare(&o, &in)
+	var rep *pipeline.Report
+	if err == nil {
+		rep, err = pipeline.Run(ctx, in, o)
+	}
 	if err != nil {
 		sum.Status, sum.Error = "failed", err.Error()
 		sum.DurationS = env.Now().Sub(start).Seconds()
@@ -184,10 +194,10 @@ func (j *Job) RunWith(ctx context.Context, at time.Time, env Env, ro RunOptions)
 			continue
 		}
 		if l, ok := s.(interface {
-			Locations(*pipeline.Report) ([]string, error)
+			Location(*pipeline.Report) (string, error)
 		}); ok {
-			if ps, err := l.Locations(rep); err == nil {
-				sum.Reports = append(sum.Reports, ps...)
+			if p, err := l.Location(rep); err == nil {
+				sum.Reports = append(sum.Reports, p)
 			}
 		}
 	}

@@ -205,8 +205,10 @@ func convertValues(c *colValues, wantNum bool) *colValues {
 }
 
 // labelTargetDrift tests the target's drift with the current values taken from the
-// joined labels, when the current data has no target column: the same preset and
-// methods as any column, on an in-memory current side.
+// joined labels (the labelled rows; coverage is reported by performance): the same
+// preset and methods as any column, on an in-memory current side. It replaces the
+// target column's report and the findings made from the current data's own target
+// column (absent, or empty until the labels arrive).
 func labelTargetDrift(ctx context.Context, ref Source, target *colValues, o *Options, preset Preset, rep *Report) error {
 	idx := -1
 	for i, c := range rep.Columns {
@@ -218,19 +220,35 @@ func labelTargetDrift(ctx context.Context, ref Source, target *colValues, o *Opt
 		return nil
 	}
 	kind := rep.Columns[idx].Kind
-	col := Column{Name: o.Roles.Target, Kind: kind}
+	name := o.Roles.Target
+	if f, ok := ref.Schema().Field(name); ok {
+		kind = f.Kind
+		if k, ok := o.Roles.Kinds[name]; ok {
+			kind = k
+		}
+	}
+	col := Column{Name: name, Kind: kind}
 	if kind.Valued() {
-		col.Float64 = convertValues(target, true).f
+		for _, v := range convertValues(target, true).f {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				col.Float64 = append(col.Float64, v)
+			}
+		}
 	} else {
 		t := convertValues(target, false)
-		col.Codes, col.Dict = t.codes, t.labels
+		col.Dict, col.Codes = t.labels, []int32{}
+		for _, k := range t.codes {
+			if k >= 0 {
+				col.Codes = append(col.Codes, k)
+			}
+		}
 	}
 	tab := &Table{Name: "labels", Columns: []Column{col}}
 	src, err := tab.Open(ctx, Window{})
 	if err != nil {
 		return err
 	}
-	p := plan{name: col.Name, kind: kind, role: RoleTarget}
+	p := plan{name: name, kind: kind, role: RoleTarget}
 	var wk worker
 	cr, findings, err := wk.column(ctx, ref, src, &p, preset, o)
 	if err != nil {
@@ -240,10 +258,13 @@ func labelTargetDrift(ctx context.Context, ref Source, target *colValues, o *Opt
 		findings[i].Source = "labels"
 	}
 	rep.Columns[idx] = cr
-	// the plan's "target not in the current data" note no longer holds
+	// findings of the column test on the current data's target column (absent, or
+	// empty until labels arrive), which the labels replace
+	stale := map[string]bool{"target_missing": true, "all_null": true, "missing_share_increase": true,
+		"out_of_range": true, "unseen_categories": true, "column_missing": true}
 	q := rep.Quality[:0]
 	for _, f := range rep.Quality {
-		if f.Type == "target_missing" && f.Column == col.Name {
+		if f.Column == name && stale[f.Type] && f.Source != "reference" {
 			continue
 		}
 		q = append(q, f)

@@ -617,14 +617,13 @@ func runPerformance(ctx context.Context, in perfInput, o *Options, rep *Report) 
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("current: %w", err)
 	}
+	// The current target: from the labels when a labels source is configured (the live
+	// log's own target column, if any, is usually empty until labels arrive), else from
+	// the current data.
 	var yCur *colValues
+	fromLabels := in.labels != nil
 	switch {
-	case hasTCur:
-		if yCur, err = read(in.cur, r.Target); err != nil {
-			return nil, nil, nil, fmt.Errorf("current: %w", err)
-		}
-		p.TargetSource = "current"
-	case in.labels != nil:
+	case fromLabels:
 		j, err := joinLabels(ctx, in.cur, in.labels, in.labelsName, o, asLabels())
 		if err != nil {
 			return nil, nil, nil, err
@@ -637,6 +636,11 @@ func runPerformance(ctx context.Context, in perfInput, o *Options, rep *Report) 
 			q := stats.Quantiles(j.lag, 0.5, 0.95)
 			p.LabelLag = &LabelLag{MedianS: Num(q[0]), P95S: Num(q[1]), N: int64(len(j.lag))}
 		}
+	case hasTCur:
+		if yCur, err = read(in.cur, r.Target); err != nil {
+			return nil, nil, nil, fmt.Errorf("current: %w", err)
+		}
+		p.TargetSource = "current"
 	}
 	if yCur != nil && yCur.len() != pCur.len() {
 		return nil, nil, nil, fmt.Errorf("current: %q has %d rows, %q %d", r.Target, yCur.len(), r.Prediction, pCur.len())
@@ -721,8 +725,8 @@ func runPerformance(ctx context.Context, in perfInput, o *Options, rep *Report) 
 		p.ReferenceSource = "baseline"
 	}
 	checkMetrics(p, po)
-	if hasTCur {
-		return p, nil, findings, nil // the target is in the current data: tested as a column already
+	if !fromLabels || labelled == 0 {
+		return p, nil, findings, nil // the target column's own test stands
 	}
 	return p, yCur, findings, nil
 }
