@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -131,10 +132,16 @@ func (s *Schedule) Next(t time.Time) time.Time {
 	}
 	c := civil(t, s.loc)
 	// A wall-clock time before t's may still lie after t when the clock is set back
-	// within a few hours after t: look back that far only then.
+	// within a few hours after t: look back by as much as it is set back, only then.
 	var back time.Duration
-	if _, end := t.In(s.loc).ZoneBounds(); !end.IsZero() && end.Sub(t) <= 6*time.Hour {
-		back = 6 * time.Hour
+	if lt := t.In(s.loc); true {
+		if _, end := lt.ZoneBounds(); !end.IsZero() && end.Sub(t) <= 6*time.Hour {
+			_, offNow := lt.Zone()
+			_, offAfter := end.In(s.loc).Zone()
+			if offNow > offAfter {
+				back = time.Duration(offNow-offAfter) * time.Second
+			}
+		}
 	}
 	var best time.Time
 	cand := s.spec5.Next(c.Add(-back - time.Second))
@@ -214,26 +221,33 @@ func wallClock(c time.Time, loc *time.Location) (first, last time.Time, exists b
 		return c, c, true
 	}
 	u := c.Unix()
-	var found []time.Time
-	seen := map[int]bool{}
-	for _, probe := range []int64{u - 36*3600, u, u + 36*3600} {
+	// The offsets in force around c: before and after any transition near it.
+	var offs [3]int
+	n := 0
+	for _, probe := range [3]int64{u - 36*3600, u, u + 36*3600} {
 		_, off := time.Unix(probe, 0).In(loc).Zone()
-		if seen[off] {
+		if !slices.Contains(offs[:n], off) {
+			offs[n] = off
+			n++
+		}
+	}
+	for _, off := range offs[:n] {
+		x := time.Unix(u-int64(off), int64(c.Nanosecond())).UTC()
+		if _, o := x.In(loc).Zone(); o != off {
 			continue
 		}
-		seen[off] = true
-		x := time.Unix(u-int64(off), int64(c.Nanosecond())).In(loc)
-		if _, o := x.Zone(); o == off {
-			found = append(found, x.UTC())
+		if first.IsZero() || x.Before(first) {
+			first = x
+		}
+		if last.IsZero() || x.After(last) {
+			last = x
 		}
 	}
-	if len(found) == 0 {
-		_, off := time.Unix(u-36*3600, 0).In(loc).Zone()
-		start, _ := time.Unix(u-int64(off), 0).In(loc).ZoneBounds()
-		return start.UTC(), start.UTC(), false
+	if !first.IsZero() {
+		return first, last, true
 	}
-	sort.Slice(found, func(i, j int) bool { return found[i].Before(found[j]) })
-	return found[0], found[len(found)-1], true
+	start, _ := time.Unix(u-int64(offs[0]), 0).In(loc).ZoneBounds()
+	return start.UTC(), start.UTC(), false
 }
 
 // span is a window length or offset: calendar days in the job's zone plus an exact

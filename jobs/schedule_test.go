@@ -352,3 +352,31 @@ jobs:
 		t.Errorf("valid config: %v", err)
 	}
 }
+
+// BenchmarkScheduleNext: one Next call, far from and near a DST change.
+func BenchmarkScheduleNext(b *testing.B) {
+	for _, c := range []struct {
+		name, spec, zone, at string
+	}{
+		{"daily_utc", "0 1 * * *", "", "2026-11-27T12:00:00Z"},
+		{"daily_berlin", "30 2 * * *", "Europe/Berlin", "2026-11-27T12:00:00Z"},
+		{"daily_berlin_dst", "30 2 * * *", "Europe/Berlin", "2026-10-24T23:00:00Z"},
+		{"minutely_berlin_dst", "* * * * *", "Europe/Berlin", "2026-10-25T00:30:00Z"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var loc *time.Location
+			if c.zone != "" {
+				loc = mustLoc(b, c.zone)
+			}
+			s, err := ParseSchedule(c.spec, loc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			at := utc(b, c.at)
+			b.ReportAllocs()
+			for b.Loop() {
+				s.Next(at)
+			}
+		})
+	}
+}

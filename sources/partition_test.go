@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -219,4 +220,36 @@ func mustParquet(t *testing.T, path, extra string) pipeline.Dataset {
 		t.Fatal(err)
 	}
 	return ds
+}
+
+// BenchmarkOpenPartitioned: a year of daily partitions (one small file each), opened
+// for a one-day window, with and without pruning.
+func BenchmarkOpenPartitioned(b *testing.B) {
+	root := filepath.Join(b.TempDir(), "live")
+	first := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for d := range 365 {
+		day := first.AddDate(0, 0, d)
+		writeParquet(b, filepath.Join(root, "dt="+day.Format("2006-01-02"), "part-0.parquet"),
+			[]windowRow{{TS: day.Add(time.Hour).UnixMilli(), X: float64(d), Cat: "a"}}, 10)
+	}
+	w := pipeline.Window{Start: first.AddDate(0, 0, 200), End: first.AddDate(0, 0, 201)}
+	for _, mode := range []string{"auto", "ignore"} {
+		b.Run(mode, func(b *testing.B) {
+			ds, err := newParquet(yamlDecoder("path: "+root+"\ntimestamp: ts\npartitions: "+mode), Deps{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				src, err := ds.Open(context.Background(), w)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if src.Rows() != 1 {
+					b.Fatalf("Rows() = %d, want 1", src.Rows())
+				}
+				src.Close()
+			}
+		})
+	}
 }

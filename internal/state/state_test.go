@@ -314,3 +314,29 @@ func TestStore_ClaimValidates(t *testing.T) {
 		t.Error("Claim without owner, ttl and now succeeded")
 	}
 }
+
+// BenchmarkStore_ClaimFinish: the state store's cost per run: a claim and a finish.
+func BenchmarkStore_ClaimFinish(b *testing.B) {
+	for _, be := range statetest.Backends() {
+		b.Run(be.Name, func(b *testing.B) {
+			s, err := state.Open(context.Background(), be.Config(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			i := 0
+			for b.Loop() {
+				at := t0.Add(time.Duration(i) * time.Hour)
+				i++
+				if ok, _, err := s.Claim(ctx, claim("bench", at, "o", now, state.ClaimOnce)); !ok || err != nil {
+					b.Fatal(ok, err)
+				}
+				if err := s.Finish(ctx, state.Run{Job: "bench", LogicalTime: at, Owner: "o", Status: state.StatusOK, Finished: now,
+					Summary: []byte(`{"status":"ok"}`)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
