@@ -1,0 +1,481 @@
+package stats
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Default capacities of a QuantileSketch: a level-0 buffer of 65536 values and
+// 8192 items on every higher level.
+const (
+	SketchBuffer   = 1 << 16
+	SketchCapacity = 1 << 13
+)
+
+// SketchEpsilon is the rank error a QuantileSketch with the default capacities
+// guarantees for any n below 2^52 values, whatever the order of the values and
+// of the merges: |R̂(x) - R(x)| <= SketchEpsilon * n for every x (see
+// QuantileSketch for the derivation). RankErrorBound gives the bound actually
+// certified for one sketch, which is usually several times smaller.
+const SketchEpsilon = 0.005
+
+// QuantileSketch is a deterministic, mergeable quantile summary of a stream of
+// float64 values with a certified rank error.
+//
+// It is a hierarchy of compactors (Manku, Rajagopalan & Lindsay 1998; Agarwal
+// et al. 2012, "Mergeable summaries"): level h holds items that stand for 2^h
+// values each. Values enter level 0, an unsorted buffer of B items; when it is
+// full it is sorted and compacted: of each pair of adjacent items one is kept,
+// alternately the first and the second on successive compactions, and moved up
+// one level with twice the weight. A level h >= 1 holding more than C items is
+// compacted the same way (an odd item stays behind). Merge concatenates the
+// levels of two sketches and compacts what overflows.
+//
+// Error. Let R(x) = #{values <= x} and R̂(x) the total weight of items <= x
+// (likewise for < x). One compaction at level h changes R̂(x) by 0 or ±2^h for
+// any x, so the sketch adds 2^h to a counter, the certified bound E: for every
+// x, |R̂(x) - R(x)| <= E. Merging adds the counters of both sketches. Every
+// unit of weight passes through a level once, and a compaction at level h
+// removes at least C items of weight 2^h (B at level 0), so a level
+// contributes at most n/C (n/B at level 0) to E, whatever the order of values
+// and merges: E/n <= 1/B + H/C with H the number of levels above 0,
+// H <= log2(n/B) + 2. With B = 65536 and C = 8192 that is below 0.005 for any
+// n < 2^52 (about 0.0016 at n = 10^8).
+//
+// Memory is at most B + H*C items (about 1 MB at 10^8 values). The zero value
+// is not usable: use NewQuantileSketch. A sketch must not be used
+// concurrently.
+type QuantileSketch struct {
+	b, c   int
+	buf    []float64   // level 0, unsorted
+	levels [][]float64 // levels[h-1]: items of weight 2^h, sorted
+	odd    []bool      // per level (0 = the buffer): keep the second of each pair next time
+	n      int64       // weight of the items of levels >= 1
+	bound  float64     // certified rank error E (counts)
+	lo, hi float64
+	sorter Sorter
+	tmp    []float64
+}
+
+// NewQuantileSketch returns an empty sketch with the default capacities
+// SketchBuffer and SketchCapacity.
+func NewQuantileSketch() *QuantileSketch {
+	return NewQuantileSketchSize(SketchBuffer, SketchCapacity)
+}
+
+// NewQuantileSketchSize returns an empty sketch with a level-0 buffer of b
+// items and c items per higher level (both at least 2). Sketches merge only
+// with sketches of the same sizes. Small sizes are for tests.
+func NewQuantileSketchSize(b, c int) *QuantileSketch {
+	if b < 2 || c < 2 {
+		panic("stats: QuantileSketch sizes must be at least 2")
+	}
+	return &QuantileSketch{b: b, c: c, lo: math.Inf(1), hi: math.Inf(-1)}
+}
+
+// Count is the number of values added (and merged in).
+func (s *QuantileSketch) Count() int64 { return s.Total() }
+
+// Min and Max are the smallest and largest values added (+Inf and -Inf when
+// empty); they are exact.
+func (s *QuantileSketch) Min() float64 { return s.lo }
+func (s *QuantileSketch) Max() float64 { return s.hi }
+
+// RankError is the certified bound E on |R̂(x) - R(x)|, in values.
+func (s *QuantileSketch) RankError() float64 { return s.bound }
+
+// RankErrorBound is the certified rank error as a share of the count, E/n (0
+// for an empty sketch). It is at most SketchEpsilon with the default sizes.
+func (s *QuantileSketch) RankErrorBound() float64 {
+	if s.Total() == 0 {
+		return 0
+	}
+	return s.bound / float64(s.Total())
+}
+
+// Exact reports whether no compaction has happened: the items are the values.
+func (s *QuantileSketch) Exact() bool { return s.bound == 0 }
+
+// Add adds the finite values of x; NaN and ±Inf (missing values) are ignored.
+func (s *QuantileSketch) Add(x []float64) {
+	for len(x) > 0 {
+		room := s.b - len(s.buf)
+		if s.buf == nil {
+			s.buf = make([]float64, 0, s.b)
+		}
+		k := min(room, len(x))
+		for _, v := range x[:k] {
+			if v-v == 0 { // finite
+				s.buf = append(s.buf, v)
+				s.lo = min(s.lo, v)
+				s.hi = max(s.hi, v)
+			}
+		}
+		x = x[k:]
+		if len(s.buf) == s.b {
+			s.compactBuffer()
+		}
+	}
+}
+
+// compactBuffer sorts level 0 and compacts it into level 1.
+func (s *QuantileSketch) compactBuffer() {
+	s.sorter.Sort(s.buf)
+	s.buf = s.compact(0, s.buf)
+	s.cascade()
+}
+
+// compact halves the even-length prefix of the sorted items of level h into
+// level h+1 and returns what stays at level h (the odd last item, if any).
+func (s *QuantileSketch) compact(h int, items []float64) []float64 {
+	for len(s.odd) <= h+1 {
+		s.odd = append(s.odd, false)
+	}
+	m := len(items) &^ 1
+	if m == 0 {
+		return items
+	}
+	off := 0
+	if s.odd[h] {
+		off = 1
+	}
+	s.odd[h] = !s.odd[h]
+	s.tmp = s.tmp[:0]
+	for i := off; i < m; i += 2 {
+		s.tmp = append(s.tmp, items[i])
+	}
+	s.bound += math.Ldexp(1, h)
+	if h == 0 {
+		s.n += int64(m)
+	}
+	for len(s.levels) < h+1 {
+		s.levels = append(s.levels, nil)
+	}
+	s.levels[h] = mergeSorted(s.levels[h], s.tmp)
+	rest := items[:0]
+	if m < len(items) {
+		rest = append(rest, items[m])
+	}
+	return rest
+}
+
+// cascade compacts every level above 0 that holds more than c items.
+func (s *QuantileSketch) cascade() {
+	for h := 1; h <= len(s.levels); h++ {
+		if len(s.levels[h-1]) > s.c {
+			s.levels[h-1] = s.compact(h, s.levels[h-1])
+		}
+	}
+}
+
+// mergeSorted merges the sorted b into the sorted a and returns the result,
+// reusing a's storage when it can (b is not retained).
+func mergeSorted(a, b []float64) []float64 {
+	if len(b) == 0 {
+		return a
+	}
+	n := len(a) + len(b)
+	out := make([]float64, n)
+	i, j := len(a)-1, len(b)-1
+	for k := n - 1; k >= 0; k-- {
+		if j < 0 || (i >= 0 && a[i] > b[j]) {
+			out[k] = a[i]
+			i--
+		} else {
+			out[k] = b[j]
+			j--
+		}
+	}
+	return out
+}
+
+// Merge adds the values summarised by o to s; o is unchanged. It panics if the
+// sizes differ. The certified bound of the result is the sum of both bounds
+// plus that of the compactions the merge makes.
+func (s *QuantileSketch) Merge(o *QuantileSketch) {
+	if s.b != o.b || s.c != o.c {
+		panic("stats: QuantileSketch.Merge of sketches with different sizes")
+	}
+	s.bound += o.bound
+	s.lo, s.hi = min(s.lo, o.lo), max(s.hi, o.hi)
+	for h, items := range o.levels {
+		for len(s.levels) <= h {
+			s.levels = append(s.levels, nil)
+		}
+		s.n += int64(len(items)) << (h + 1)
+		s.levels[h] = mergeSorted(s.levels[h], items)
+	}
+	for len(s.odd) < len(o.odd) {
+		s.odd = append(s.odd, false)
+	}
+	if s.buf == nil {
+		s.buf = make([]float64, 0, s.b)
+	}
+	for _, v := range o.buf {
+		s.buf = append(s.buf, v)
+		if len(s.buf) == s.b {
+			s.compactBuffer()
+		}
+	}
+	s.cascade()
+}
+
+// Clone returns a deep copy of s.
+func (s *QuantileSketch) Clone() *QuantileSketch {
+	c := &QuantileSketch{b: s.b, c: s.c, n: s.n, bound: s.bound, lo: s.lo, hi: s.hi}
+	c.buf = make([]float64, len(s.buf), s.b)
+	copy(c.buf, s.buf)
+	c.odd = slices.Clone(s.odd)
+	for _, l := range s.levels {
+		c.levels = append(c.levels, slices.Clone(l))
+	}
+	return c
+}
+
+// Total is the total weight of the items: the number of values summarised.
+func (s *QuantileSketch) Total() int64 { return s.n + int64(len(s.buf)) }
+
+// Items returns the sketch's items sorted ascending and their weights (the
+// number of values each stands for; they sum to Total). For every x, the
+// weight of the items <= x is within RankError of #{values <= x}.
+func (s *QuantileSketch) Items() (values, weights []float64) {
+	n := len(s.buf)
+	for _, l := range s.levels {
+		n += len(l)
+	}
+	type run struct {
+		v []float64
+		w float64
+	}
+	runs := make([]run, 0, len(s.levels)+1)
+	b := slices.Clone(s.buf)
+	slices.Sort(b)
+	runs = append(runs, run{b, 1})
+	for h, l := range s.levels {
+		runs = append(runs, run{l, math.Ldexp(1, h+1)})
+	}
+	values = make([]float64, 0, n)
+	weights = make([]float64, 0, n)
+	pos := make([]int, len(runs))
+	for len(values) < n {
+		best := -1
+		for r := range runs {
+			if pos[r] < len(runs[r].v) && (best < 0 || runs[r].v[pos[r]] < runs[best].v[pos[best]]) {
+				best = r
+			}
+		}
+		values = append(values, runs[best].v[pos[best]])
+		weights = append(weights, runs[best].w)
+		pos[best]++
+	}
+	return values, weights
+}
+
+// Rank returns R̂(x), the estimated number of values <= x.
+func (s *QuantileSketch) Rank(x float64) float64 {
+	var r float64
+	for _, v := range s.buf {
+		if v <= x {
+			r++
+		}
+	}
+	for h, l := range s.levels {
+		k, _ := slices.BinarySearchFunc(l, x, func(v, x float64) int {
+			if v <= x {
+				return -1
+			}
+			return 1
+		})
+		r += math.Ldexp(float64(k), h+1)
+	}
+	return r
+}
+
+// Quantile returns an item v whose estimated rank brackets q*n: the first item
+// in sorted order with R̂(v) >= q*n, Min for q = 0 and Max for q = 1. Its true
+// rank is within RankError of q*n: #{x < v} <= q*n + E and #{x <= v} >= q*n - E.
+// It returns NaN for an empty sketch and panics if q is outside [0, 1].
+func (s *QuantileSketch) Quantile(q float64) float64 {
+	if !(q >= 0 && q <= 1) {
+		panic("stats: quantile out of [0, 1]")
+	}
+	if s.Total() == 0 {
+		return math.NaN()
+	}
+	if q == 0 {
+		return s.lo
+	}
+	if q == 1 {
+		return s.hi
+	}
+	v, w := s.Items()
+	return weightedQuantile(v, w, q)
+}
+
+// weightedQuantile is Quantile on sorted items with weights.
+func weightedQuantile(v, w []float64, q float64) float64 {
+	var total float64
+	for _, x := range w {
+		total += x
+	}
+	target := q * total
+	var c float64
+	for i := range v {
+		c += w[i]
+		if c >= target {
+			return v[i]
+		}
+	}
+	return v[len(v)-1]
+}
+
+// sketchMagic starts a QuantileSketch's binary form.
+var sketchMagic = [4]byte{'D', 'W', 'Q', 'S'}
+
+// AppendBinary appends the sketch's binary form to b (encoding.BinaryAppender):
+//
+//	"DWQS", uvarint B, uvarint C, uvarint n (the weight of levels >= 1), float64 bound,
+//	float64 min, float64 max, uvarint levels L (level 0 included),
+//	L bytes of offsets (0/1), then per level: uvarint length, float64 items.
+//
+// Floats are IEEE 754 bits, little-endian. Level 0 is written sorted.
+func (s *QuantileSketch) AppendBinary(b []byte) ([]byte, error) {
+	b = append(b, sketchMagic[:]...)
+	b = binary.AppendUvarint(b, uint64(s.b))
+	b = binary.AppendUvarint(b, uint64(s.c))
+	b = binary.AppendUvarint(b, uint64(s.n))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.bound))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.lo))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.hi))
+	nl := len(s.levels) + 1
+	b = binary.AppendUvarint(b, uint64(nl))
+	for h := range nl {
+		o := byte(0)
+		if h < len(s.odd) && s.odd[h] {
+			o = 1
+		}
+		b = append(b, o)
+	}
+	buf := slices.Clone(s.buf)
+	slices.Sort(buf)
+	for h := range nl {
+		items := buf
+		if h > 0 {
+			items = s.levels[h-1]
+		}
+		b = binary.AppendUvarint(b, uint64(len(items)))
+		for _, v := range items {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+	}
+	return b, nil
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler.
+func (s *QuantileSketch) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) }
+
+var errSketchCorrupt = errors.New("corrupt quantile sketch")
+
+// UnmarshalBinary implements encoding.BinaryUnmarshaler. It checks the
+// structure (sizes, sorted levels, finite items, counts) and returns an error,
+// never panics, on bad input.
+func (s *QuantileSketch) UnmarshalBinary(data []byte) error {
+	r := byteReader{b: data}
+	var magic [4]byte
+	copy(magic[:], r.bytes(4))
+	if r.err != nil || magic != sketchMagic {
+		return fmt.Errorf("%w: bad magic", errSketchCorrupt)
+	}
+	bsz, csz, n := r.uvarint(), r.uvarint(), r.uvarint()
+	bound, lo, hi := r.float(), r.float(), r.float()
+	nl := r.uvarint()
+	if r.err != nil || bsz < 2 || csz < 2 || bsz > 1<<30 || csz > 1<<30 || nl < 1 || nl > 64 || n > 1<<62 {
+		return fmt.Errorf("%w: bad header", errSketchCorrupt)
+	}
+	t := QuantileSketch{b: int(bsz), c: int(csz), n: int64(n), bound: bound, lo: lo, hi: hi}
+	ob := r.bytes(int(nl))
+	for _, o := range ob {
+		t.odd = append(t.odd, o == 1)
+	}
+	var weight uint64
+	for h := range int(nl) {
+		k := r.uvarint()
+		if r.err != nil || k > uint64(len(data)) {
+			return fmt.Errorf("%w: level %d", errSketchCorrupt, h)
+		}
+		items := make([]float64, k)
+		for i := range items {
+			items[i] = r.float()
+			if !(items[i]-items[i] == 0) || (i > 0 && items[i] < items[i-1]) {
+				r.fail()
+			}
+		}
+		if r.err != nil {
+			return fmt.Errorf("%w: level %d", errSketchCorrupt, h)
+		}
+		if h == 0 {
+			if len(items) > t.b {
+				return fmt.Errorf("%w: level 0 over capacity", errSketchCorrupt)
+			}
+			t.buf = make([]float64, len(items), t.b)
+			copy(t.buf, items)
+		} else {
+			t.levels = append(t.levels, items)
+			weight += k << h
+		}
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return fmt.Errorf("%w: trailing bytes", errSketchCorrupt)
+	}
+	if weight != n || !(bound >= 0) {
+		return fmt.Errorf("%w: counts do not add up", errSketchCorrupt)
+	}
+	*s = t
+	return nil
+}
+
+// byteReader reads little-endian fields, remembering the first error.
+type byteReader struct {
+	b   []byte
+	err error
+}
+
+func (r *byteReader) fail() {
+	if r.err == nil {
+		r.err = errSketchCorrupt
+	}
+}
+
+func (r *byteReader) bytes(n int) []byte {
+	if r.err != nil || n < 0 || len(r.b) < n {
+		r.fail()
+		return nil
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+func (r *byteReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, k := binary.Uvarint(r.b)
+	if k <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[k:]
+	return v
+}
+
+func (r *byteReader) float() float64 {
+	b := r.bytes(8)
+	if b == nil {
+		return 0
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(b))
+}
