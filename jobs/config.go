@@ -40,6 +40,8 @@ type JobConfig struct {
 	Columns   ColumnsConfig `yaml:"columns"`
 	Drift     DriftConfig   `yaml:"drift"`
 	Sinks     []yamlx.Block `yaml:"sinks"`
+	// Triggers are the job's retrain rules and where fired triggers go (triggers.go).
+	Triggers *TriggersConfig `yaml:"triggers"`
 	// Run-level checks (model.go, labels.go).
 	Labels       yamlx.Block        `yaml:"labels"` // late labels: a source block plus id, label, timestamp
 	Model        ModelConfig        `yaml:"model"`
@@ -173,6 +175,7 @@ func (c *Config) Validate() error {
 			}
 		}
 		validateSchedule(p, &c.Jobs[i], add)
+		validateTriggers(p, &c.Jobs[i], add)
 		validateModelChecks(p, &c.Jobs[i], add)
 		d := j.Drift
 		if _, err := pipeline.LookupPreset(d.Preset); err != nil {

@@ -123,9 +123,11 @@ type RunOptions struct {
 	// of the one the config computes from the logical time.
 	Current pipeline.Window
 	// SuppressTriggers marks a run whose retrain triggers are decided but not
-	// delivered: backfills without --emit-triggers. (No trigger sink exists yet; a
-	// trigger sink must honour it.)
+	// delivered: backfills without --emit-triggers (triggers.go).
 	SuppressTriggers bool
+	// store is the state store of a recorded run: its triggers go through the outbox
+	// (triggers.go); nil sends them during the run.
+	store state.Store
 }
 
 // recorder runs jobs under a lease in the state store and records each run in the
@@ -230,6 +232,7 @@ func (rc *recorder) execute(ctx context.Context, j *Job, at time.Time, o RunOpti
 			}
 		}
 	}()
+	o.store = rc.store
 	rep, sum, err := rc.call(runCtx, j, at, o, env)
 	close(stopRenew)
 	<-renewDone
@@ -261,13 +264,14 @@ func (rc *recorder) execute(ctx context.Context, j *Job, at time.Time, o RunOpti
 	}
 	sctx, scancel := context.WithTimeout(bg, 30*time.Second)
 	defer scancel()
-	if ferr := rc.store.Finish(sctx, r); ferr != nil {
+	if ferr := rc.finishRun(sctx, j, r, rep); ferr != nil {
 		log.Error("record run", "err", ferr)
 	} else if r.Status != state.StatusCanceled {
 		if aerr := rc.store.Advance(sctx, j.Name, at); aerr != nil {
 			log.Error("advance cursor", "err", aerr)
 		}
 	}
+	rc.deliverAfterRun(ctx, j, log) // the outbox: pending triggers of this job (triggers.go)
 	return rep, sum, err
 }
 
@@ -337,6 +341,7 @@ func cmdHistory(ctx context.Context, args []string, env Env) error {
 	jobName := fs.String("job", "", "only this job")
 	format := fs.String("format", "text", "text or json")
 	limit := fs.Int("limit", 50, "at most this many runs, newest first (0: all)")
+	showTriggers := fs.Bool("triggers", false, "list retrain trigger deliveries (pending, delivered, failed) instead of runs")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -365,14 +370,23 @@ func cmdHistory(ctx context.Context, args []string, env Env) error {
 	var runs []state.Run
 	if rs.cfg.Driver == state.DriverSQLite && !exists(rs.cfg.Path) {
 		// Nothing has run yet: do not create the file just to say so.
+		if *showTriggers {
+			return historyDeliveries(ctx, nil, *jobName, *format, true, *limit, env.Stdout)
+		}
 	} else {
 		store, _, err := openState(ctx, cfg, true)
 		if err != nil {
 			return err
 		}
 		defer store.Close()
+		if *showTriggers {
+			return historyDeliveries(ctx, store, *jobName, *format, true, *limit, env.Stdout)
+		}
 		if runs, err = store.Runs(ctx, state.Query{Job: *jobName, Limit: *limit}); err != nil {
 			return err
+		}
+		if *format == "text" {
+			defer historyDeliveries(ctx, store, *jobName, *format, false, 0, env.Stdout)
 		}
 	}
 	now := env.Now()

@@ -32,6 +32,7 @@ type Job struct {
 	// curSpan, refSpan and refOff are the windows with calendar days (schedule.go).
 	curSpan, refSpan, refOff span
 	sinks                    []pipeline.Sink
+	triggers                 *triggerSetup // nil: no triggers block (triggers.go)
 	opts                     pipeline.Options
 	checks                   modelChecks // labels and model metadata (model.go)
 }
@@ -83,14 +84,19 @@ func BuildJob(c *Config, jc *JobConfig, env Env) (*Job, error) {
 	}
 	sinkReg := sinks.Builtin()
 	kdeps := sinks.Deps{Logger: env.Logger.With(logKeyJob, jc.Name), BaseDir: c.dir, Stdout: env.Stdout}
+	named := map[string]pipeline.Sink{} // for triggers.deliver_to
 	for _, b := range jc.Sinks {
-		s, err := sinkReg.New(b.Type, b.Decode, kdeps)
+		s, err := sinkReg.New(b.Type, b.Without("name").Decode, kdeps)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", b.Path, err))
 			continue
 		}
 		j.sinks = append(j.sinks, s)
+		named[sinkName(b)] = s
 	}
+	var terrs []error
+	j.triggers, terrs = buildTriggers(c, jc, env, named)
+	errs = append(errs, terrs...)
 	if len(errs) > 0 {
 		return nil, &ConfigError{Path: c.path, Err: errors.Join(errs...)}
 	}
@@ -187,6 +193,11 @@ func (j *Job) RunWith(ctx context.Context, at time.Time, env Env, ro RunOptions)
 		sum.DurationS = env.Now().Sub(start).Seconds()
 		return nil, sum, fmt.Errorf("job %s: %w", j.Name, err)
 	}
+	if err := j.afterAnalysis(ctx, rep, at, ro, start, env); err != nil {
+		sum.Status, sum.Error = "failed", err.Error()
+		sum.DurationS = env.Now().Sub(start).Seconds()
+		return nil, sum, fmt.Errorf("job %s: decide triggers: %w", j.Name, err)
+	}
 	var sinkErrs []error
 	for _, s := range j.sinks {
 		if err := s.Write(ctx, rep); err != nil {
@@ -199,6 +210,11 @@ func (j *Job) RunWith(ctx context.Context, at time.Time, env Env, ro RunOptions)
 			if p, err := l.Location(rep); err == nil {
 				sum.Reports = append(sum.Reports, p)
 			}
+		}
+	}
+	if ro.store == nil { // no outbox: send the triggers now (triggers.go)
+		if err := j.deliverDirect(ctx, rep, log); err != nil {
+			sinkErrs = append(sinkErrs, err)
 		}
 	}
 	d := rep.DatasetDrift
@@ -378,6 +394,7 @@ func cmdValidate(ctx context.Context, args []string, env Env) error {
 	}
 	var errs []error
 	for _, j := range jobs {
+		errs = append(errs, j.checkEnv()...) // secrets named by *_env keys
 		refW, curW := j.Windows(at)
 		for _, side := range []struct {
 			name string

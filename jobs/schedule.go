@@ -434,6 +434,7 @@ func (s *scheduler) run(ctx context.Context) error {
 	log := s.env.Logger
 	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRuns()
+	defer s.startDelivery(ctx)() // pending retrain triggers, every tick (triggers.go)
 	var wg sync.WaitGroup
 	var running sync.Map // job name → logical time of its current run
 	for _, sj := range s.jobs {
