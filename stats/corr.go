@@ -376,38 +376,83 @@ func (b rowBits) set(i int)         { b[i>>6] |= 1 << (uint(i) & 63) }
 func (b rowBits) test(i int32) bool { return b[i>>6]>>(uint32(i)&63)&1 != 0 }
 
 func (c *corrCol) prepare(x []float64) {
-	var sum float64
+	// sums in four lanes (no dependency chain); constant when every finite value
+	// equals the first one
+	var s [4]float64
+	first, varies, seen := 0.0, false, false
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for i, v := range x {
-		if !isFinite(v) {
-			c.miss = append(c.miss, int32(i))
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		if isFinite(v[0]) && isFinite(v[1]) && isFinite(v[2]) && isFinite(v[3]) {
+			s[0] += v[0]
+			s[1] += v[1]
+			s[2] += v[2]
+			s[3] += v[3]
+			if !seen {
+				first, seen = v[0], true
+			}
+			varies = varies || v[0] != first || v[1] != first || v[2] != first || v[3] != first
 			continue
 		}
-		sum += v
-		lo, hi = min(lo, v), max(hi, v)
+		for t, w := range v {
+			c.scan(w, i+t, &s[t], &first, &varies, &seen)
+		}
+	}
+	for ; i < len(x); i++ {
+		c.scan(x[i], i, &s[0], &first, &varies, &seen)
 	}
 	c.n = int64(len(x) - len(c.miss))
-	c.constant = c.n < 2 || lo == hi
+	c.constant = c.n < 2 || !varies
 	if c.n == 0 {
 		return
 	}
-	c.mean = sum / float64(c.n)
+	c.mean = ((s[0] + s[1]) + (s[2] + s[3])) / float64(c.n)
 	if math.IsInf(c.mean, 0) { // the sum overflowed: shift by the midrange instead
+		for _, v := range x {
+			if isFinite(v) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
 		c.mean = lo/2 + hi/2
 	}
-	for _, v := range x {
-		if isFinite(v) {
-			c.sum += v - c.mean
+	var d [4]float64
+	m := c.mean
+	if len(c.miss) == 0 {
+		i = 0
+		for ; i+4 <= len(x); i += 4 {
+			v := x[i : i+4 : i+4]
+			d[0] += v[0] - m
+			d[1] += v[1] - m
+			d[2] += v[2] - m
+			d[3] += v[3] - m
 		}
-	}
-	if len(c.miss) > 0 {
+		for ; i < len(x); i++ {
+			d[0] += x[i] - m
+		}
+	} else {
 		c.fin = newRowBits(len(x))
 		for i, v := range x {
 			if isFinite(v) {
+				d[i&3] += v - m
 				c.fin.set(i)
 			}
 		}
 	}
+	c.sum = (d[0] + d[1]) + (d[2] + d[3])
+}
+
+// scan adds one value of prepare's first pass.
+func (c *corrCol) scan(v float64, row int, s *float64, first *float64, varies, seen *bool) {
+	if !isFinite(v) {
+		c.miss = append(c.miss, int32(row))
+		return
+	}
+	*s += v
+	if !*seen {
+		*first, *seen = v, true
+	}
+	*varies = *varies || v != *first
 }
 
 // joint returns the number of rows where both c and d are finite.
@@ -617,21 +662,19 @@ func (t countTable) removed(p int32) int32 {
 
 // build marks the sorted positions of c's finite rows where d is missing (rows of a
 // tied value take distinct slots inside their value's run of positions, which is all
-// that removed() needs) and returns whether any was marked.
-func (t *countTable) build(c, d *corrCol) bool {
+// that removed() needs).
+func (t *countTable) build(c, d *corrCol) {
 	words := (int(c.n) + 64) / 64
 	if cap(*t) < words {
 		*t = make(countTable, words)
 	}
 	tt := (*t)[:words]
 	clear(tt)
-	any := false
 	for _, q := range d.miss {
 		p := c.pos[q]
 		if p == -1 {
 			continue
 		}
-		any = true
 		if p < -1 {
 			p = -2 - p
 			for tt[p>>6].mask>>(uint32(p)&63)&1 != 0 { // slot taken by another tied row
@@ -646,7 +689,6 @@ func (t *countTable) build(c, d *corrCol) bool {
 		below += int32(bits.OnesCount64(tt[i].mask))
 	}
 	*t = tt
-	return any
 }
 
 // spearmanPair returns the Spearman correlation of columns c and d (missing on different
@@ -659,27 +701,22 @@ func (t *countTable) build(c, d *corrCol) bool {
 // for a value whose run of len equal values starts at sorted position a. One pass over
 // the rows in order; the counts come from countTables (L2-resident).
 func spearmanPair(c, d *corrCol, m int64, tc, td *countTable) float64 {
-	hasC, hasD := tc.build(c, d), td.build(d, c)
+	tc.build(c, d)
+	td.build(d, c)
+	if m < 1<<21 {
+		return spearmanPairInt(c, d, m, *tc, *td)
+	}
 	midC, midD := float64(c.n+1)/2, float64(d.n+1)/2
 	mid := float64(m+1) / 2
 	var sxy, sxx, syy float64
-	tcw, tdw := *tc, *td
 	dpos := d.pos[:len(c.pos)]
 	for row, a := range c.pos {
 		b := dpos[row]
-		var x, y float64
-		if a|b >= 0 { // both present and untied: the common case, inlined
-			wa, wb := tcw[a>>6], tdw[b>>6]
-			ra := a + 1 - wa.below - int32(bits.OnesCount64(wa.mask&(1<<(uint32(a)&63)-1)))
-			rb := b + 1 - wb.below - int32(bits.OnesCount64(wb.mask&(1<<(uint32(b)&63)-1)))
-			x, y = float64(ra)-mid, float64(rb)-mid
-		} else {
-			if a == -1 || b == -1 {
-				continue
-			}
-			x = jointRank(a, tcw, hasC, c, row, midC) - mid
-			y = jointRank(b, tdw, hasD, d, row, midD) - mid
+		if a == -1 || b == -1 {
+			continue
 		}
+		x := jointRank(a, *tc, c, row, midC) - mid
+		y := jointRank(b, *td, d, row, midD) - mid
 		sxy += x * y
 		sxx += x * x
 		syy += y * y
@@ -687,12 +724,39 @@ func spearmanPair(c, d *corrCol, m int64, tc, td *countTable) float64 {
 	return corrRatio(sxy, sxx, syy)
 }
 
-// jointRank is the 1-based average rank of c's value at row among the rows kept by t.
-func jointRank(a int32, t countTable, has bool, c *corrCol, row int, mid float64) float64 {
-	if a >= 0 { // untied
-		if !has {
-			return float64(a + 1)
+// spearmanPairInt is spearmanPair in exact integer arithmetic on doubled centred ranks
+// 2r' - (m+1), whose sums of products stay below 2^63 while m < 2^21.
+func spearmanPairInt(c, d *corrCol, m int64, tcw, tdw countTable) float64 {
+	midC, midD := float64(c.n+1)/2, float64(d.n+1)/2
+	var sxy, sxx, syy int64
+	m1 := int32(m + 1)
+	dpos := d.pos[:len(c.pos)]
+	for row, a := range c.pos {
+		b := dpos[row]
+		var x, y int64
+		if a|b >= 0 { // both present and untied: the common case, inlined
+			wa, wb := tcw[a>>6], tdw[b>>6]
+			ra := a + 1 - wa.below - int32(bits.OnesCount64(wa.mask&(1<<(uint32(a)&63)-1)))
+			rb := b + 1 - wb.below - int32(bits.OnesCount64(wb.mask&(1<<(uint32(b)&63)-1)))
+			x, y = int64(2*ra-m1), int64(2*rb-m1)
+		} else {
+			if a == -1 || b == -1 {
+				continue
+			}
+			x = int64(2*jointRank(a, tcw, c, row, midC)) - int64(m1)
+			y = int64(2*jointRank(b, tdw, d, row, midD)) - int64(m1)
 		}
+		sxy += x * y
+		sxx += x * x
+		syy += y * y
+	}
+	return corrRatio(float64(sxy), float64(sxx), float64(syy))
+}
+
+// jointRank is the 1-based average rank of c's value at row among the rows kept by t
+// (a half-integer at worst).
+func jointRank(a int32, t countTable, c *corrCol, row int, mid float64) float64 {
+	if a >= 0 { // untied
 		return float64(a - t.removed(a) + 1)
 	}
 	a = -2 - a
@@ -703,9 +767,6 @@ func jointRank(a int32, t countTable, has bool, c *corrCol, row int, mid float64
 		r = c.rank64[row] + mid
 	}
 	n := int32(2*(r-float64(a))) - 1 // run length
-	if !has {
-		return r
-	}
 	lo, hi := t.removed(a), t.removed(a+n)
 	kept := n - (hi - lo)
 	return float64(a-lo) + float64(kept+1)/2
