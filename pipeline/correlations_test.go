@@ -1,7 +1,10 @@
 package pipeline
 
 import (
+	"context"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/driftwatch/driftwatch/stats"
@@ -127,5 +130,53 @@ func TestMatrixDrift_undefined(t *testing.T) {
 	m = matrixDrift(nil, []float64{nan}, []float64{nan}, []string{"a"}, 0.25)
 	if !math.IsNaN(float64(m.MaxAbsDiff)) || m.MaxAbsPair != nil {
 		t.Errorf("all undefined: %+v", m)
+	}
+}
+
+// benchTable is n rows × k numeric columns (two latent factors, 1% missing cells).
+func benchTable(name string, n, k int, seed uint64) *Table {
+	r := rand.New(rand.NewPCG(seed, 1))
+	cols := make([]Column, k)
+	for j := range cols {
+		cols[j] = Column{Name: fmt.Sprintf("x%02d", j), Kind: KindNumeric, Float64: make([]float64, n)}
+	}
+	for i := range n {
+		f, g := r.NormFloat64(), r.NormFloat64()
+		for j := range cols {
+			v := float64(j%3)*f - float64(j%2)*g + r.NormFloat64()
+			if r.IntN(100) == 0 {
+				v = math.NaN()
+			}
+			cols[j].Float64[i] = v
+		}
+	}
+	return &Table{Name: name, Columns: cols, ChunkRows: 64 << 10}
+}
+
+// The run-level correlation and multivariate checks on 1M rows × 20 numeric columns
+// per side (1% missing cells): the second, row-aligned read of both sides from memory,
+// Pearson, Spearman, PCA fit, reference chunks and the current error. Issue targets:
+// correlations <= 0.5 s, PCA multivariate <= 1 s.
+func BenchmarkCorrelationChecks(b *testing.B) {
+	ref, cur := benchTable("ref", 1_000_000, 20, 1), benchTable("cur", 1_000_000, 20, 2)
+	rep := &Report{}
+	for _, c := range ref.Columns {
+		rep.Columns = append(rep.Columns, ColumnReport{Name: c.Name, Kind: KindNumeric, Role: RoleFeature, Status: StatusOK})
+	}
+	ctx := context.Background()
+	rs, _ := ref.Open(ctx, Window{})
+	cs, _ := cur.Open(ctx, Window{})
+	for _, mode := range []string{"correlations", "multivariate", "both"} {
+		o := &Options{Parallelism: 2}
+		o.Correlations.Disabled = mode == "multivariate"
+		o.Multivariate.Disabled = mode == "correlations"
+		b.Run(mode, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := correlationChecks(ctx, rs, cs, o, nil, rep); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
