@@ -117,7 +117,7 @@ func Retry(ctx context.Context, c RetryConfig, op func(ctx context.Context) erro
 			wait = min(ra.d, c.Max)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return fmt.Errorf("%w (gave up after %d attempts: the next would start after the %s deadline)", last, attempt, c.MaxElapsed)
+			return fmt.Errorf("%w (gave up after %d attempts: the next would start after the deadline: %w)", last, attempt, context.DeadlineExceeded)
 		}
 		t := time.NewTimer(wait)
 		select {
