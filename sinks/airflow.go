@@ -3,7 +3,6 @@ package sinks
 import (
 	"context"
 	_ "embed"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,7 +113,7 @@ func (a *Airflow) authorization() (string, error) {
 		return "Bearer " + tok, err
 	case a.cfg.Username != "":
 		pw, err := envSecret("password_env", a.cfg.PasswordEnv)
-		return "Basic " + base64.StdEncoding.EncodeToString([]byte(a.cfg.Username+":"+pw)), err
+		return basicAuth(a.cfg.Username, pw), err
 	}
 	return "", nil
 }

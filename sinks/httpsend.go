@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -78,7 +80,36 @@ func envSecret(key, name string) (string, error) {
 	if !ok || v == "" {
 		return "", fmt.Errorf("%s: environment variable %s is not set", key, name)
 	}
+	rememberSecret(v)
 	return v, nil
+}
+
+// secrets are the values envSecret has read (and their derived forms): receivers may
+// echo them in an error body, which then becomes part of an error; scrubSecrets takes
+// them out.
+var secrets sync.Map
+
+// rememberSecret adds v to the values scrubSecrets removes.
+func rememberSecret(v string) {
+	if len(v) >= 4 {
+		secrets.Store(v, true)
+	}
+}
+
+// scrubSecrets replaces every secret value in s by [redacted].
+func scrubSecrets(s string) string {
+	secrets.Range(func(k, _ any) bool {
+		s = strings.ReplaceAll(s, k.(string), "[redacted]")
+		return true
+	})
+	return s
+}
+
+// basicAuth returns a Basic Authorization header value (remembered as a secret).
+func basicAuth(user, password string) string {
+	v := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	rememberSecret(v)
+	return "Basic " + v
 }
 
 // checkEnvName validates the name in a `*_env` key.
@@ -133,7 +164,7 @@ func (h httpTarget) post(ctx context.Context, body []byte, header http.Header, o
 		return fmt.Errorf("post to %s: %w", h.display, cleanErr(err))
 	}
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 4096)) // scrubbed whole, then cut
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	for _, s := range ok {
 		if resp.StatusCode == s {
@@ -178,7 +209,7 @@ func stripURL(err error) error {
 }
 
 func bodyNote(b []byte) string {
-	s := strings.TrimSpace(string(b))
+	s := strings.TrimSpace(scrubSecrets(string(b)))
 	if s == "" {
 		return ""
 	}

@@ -156,7 +156,7 @@ func (p *Prometheus) push(ctx context.Context, job string, body []byte) error {
 		if err != nil {
 			return Permanent(fmt.Errorf("prometheus: %w", err))
 		}
-		auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(p.cfg.Username+":"+pw))
+		auth = basicAuth(p.cfg.Username, pw)
 	}
 	err := Retry(ctx, p.cfg.Retry, func(ctx context.Context) error {
 		actx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
@@ -174,7 +174,7 @@ func (p *Prometheus) push(ctx context.Context, job string, body []byte) error {
 			return fmt.Errorf("push to %s: %w", display, cleanErr(err))
 		}
 		defer resp.Body.Close()
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		switch {
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			return nil

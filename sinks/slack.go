@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -112,6 +113,9 @@ func (s *Slack) target() (httpTarget, error) {
 	}
 	if err != nil {
 		return httpTarget{}, Permanent(fmt.Errorf("slack: %w", err))
+	}
+	if pu, perr := url.Parse(u); perr == nil {
+		rememberSecret(pu.Path) // the token part, should a proxy echo it
 	}
 	return newHTTPTarget(u, "the slack webhook of $"+s.cfg.URLEnv, s.cfg.Timeout), nil
 }
