@@ -81,7 +81,7 @@ type Report struct {
 	Quality         []Finding     `json:"quality"`
 	Triggers        []Decision    `json:"triggers"` // retrain decisions (trigger.go); set by jobs
 	// DurationS is how long the analysis took (wall clock, set by jobs; absent ad hoc).
-	DurationS *Num `json:"duration_s,omitempty"`
+	DurationS *Num `json:"-"` // not in the JSON file: a re-run of the same RunID writes the same bytes
 }
 
 // DatasetInfo describes one side of the comparison.
