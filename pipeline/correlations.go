@@ -22,9 +22,9 @@ const (
 	DefaultCorrelationThreshold = 0.25
 	// DefaultCorrelationMaxRows bounds the rows read per side for correlations and the
 	// multivariate check: larger datasets are sampled systematically (every k-th row,
-	// k = ceil(rows / max)), which keeps memory at about 12 bytes per kept row and
-	// numeric column (values and ranks) and the sampling error of a correlation near
-	// 1/sqrt(max rows) = 0.001, far below the drift threshold.
+	// k = ceil(rows / max)), which keeps memory at about 16 bytes per kept row and
+	// numeric column (values, ranks, sorted positions) and the sampling error of a
+	// correlation near 1/sqrt(max rows) = 0.001, far below the drift threshold.
 	DefaultCorrelationMaxRows = 1_000_000
 	// DefaultCramersVMaxCategories: categorical columns with more categories (on a side)
 	// are left out of Cramér's V (their tables would be mostly empty).
