@@ -503,11 +503,31 @@ func joinLabels(ctx context.Context, cur, labels Source, labelsName string, o *O
 			Value:   NumPtr(float64(j.stats.Duplicates))})
 	}
 	if j.stats.Matched == 0 && len(byID) > 0 {
-		j.findings = append(j.findings, Finding{Type: "labels_unmatched", Column: lo.ID, Severity: SeverityWarning, Source: "labels",
-			Message: fmt.Sprintf("none of the %d label ids matches a prediction id (%s) of the current window", len(byID), o.Roles.ID),
-			Value:   NumPtr(float64(j.stats.Unmatched))})
+		// Usually the window's labels have not arrived yet; ids in different forms
+		// ("42" and "42.0", "A-1" and "a-1") look the same here: the examples tell.
+		j.findings = append(j.findings, Finding{Type: "labels_unmatched", Column: lo.ID, Severity: SeverityInfo, Source: "labels",
+			Message: fmt.Sprintf("none of the %d label ids matches a prediction id (%s) of the current window: no label has arrived for it yet, or the ids differ (labels: %s; predictions: %s)",
+				len(byID), o.Roles.ID, idExamples(labIDs), idExamples(curIDs)),
+			Value: NumPtr(float64(j.stats.Unmatched))})
 	}
 	return j, nil
+}
+
+// idExamples quotes up to three ids.
+func idExamples(ids []string) string {
+	var out []string
+	for _, id := range ids {
+		if len(out) == 3 {
+			break
+		}
+		if !strings.HasPrefix(id, "\x00") {
+			out = append(out, strconv.Quote(id))
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
 }
 
 func labelPresent(c *colValues, i int) bool {
