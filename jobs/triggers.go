@@ -77,11 +77,13 @@ type RuleConfig struct {
 const (
 	defaultDeliveryTimeout = 2 * time.Minute
 	deliveryBatch          = 20
-	// deliveryTick is how often the schedule daemon sends pending deliveries.
-	deliveryTick = 30 * time.Second
 	// maxRedelivery caps the wait between two delivery passes of one trigger.
 	maxRedelivery = time.Hour
 )
+
+// deliveryTick is how often the schedule daemon sends pending deliveries (a variable
+// for tests).
+var deliveryTick = 30 * time.Second
 
 // policy turns the block into the job's policy (and every problem into an error).
 func (tc *TriggersConfig) policy(job string) (pipeline.Policy, error) {

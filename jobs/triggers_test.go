@@ -414,3 +414,45 @@ func faultInjection(t *testing.T, sc state.Config) {
 	}
 	t.Logf("%d requests for %d triggers, %d crashes", rc.Requests(), len(acc), len(crashed))
 }
+
+// TestScheduler_DeliversPending: the daemon's delivery loop sends a trigger left
+// pending (a run whose receiver was down) without a new run of the job.
+func TestScheduler_DeliversPending(t *testing.T) {
+	tick := deliveryTick
+	deliveryTick = 20 * time.Millisecond
+	defer func() { deliveryTick = tick }()
+	store, err := state.Open(t.Context(), statetest.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	rc := sinkstest.NewReceiver(t)
+	hook, err := sinks.NewWebhook(sinks.WebhookConfig{URL: rc.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	id := pipeline.TriggerID("daily", "dataset_drift", at)
+	err = store.(state.TriggerStore).RecordTriggers(t.Context(), nil, []state.Delivery{{TriggerID: id, Destination: "hook", Job: "daily",
+		Rule: "dataset_drift", LogicalTime: at, Payload: []byte(`{"trigger_id":"` + id + `"}`), NextAttempt: at, Created: at}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv()
+	env.Now = func() time.Time { return at.Add(time.Hour) }
+	j := &Job{Name: "daily", triggers: &triggerSetup{timeout: 10 * time.Second, dests: []destination{{name: "hook", sink: hook}}}}
+	s := &scheduler{env: env, jobs: []scheduledJob{{job: j}}, rec: newRecorder(store, state.OriginSchedule, state.ClaimOnce, env)}
+	stop := s.startDelivery(t.Context())
+	deadline := time.Now().Add(10 * time.Second)
+	for rc.Accepted()[id] == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	if n := rc.Accepted()[id]; n != 1 {
+		t.Fatalf("the daemon delivered %s %d times, want 1", id, n)
+	}
+	dl, _ := store.(state.TriggerStore).Deliveries(t.Context(), state.DeliveryQuery{})
+	if len(dl) != 1 || dl[0].Status != state.DeliveryDelivered {
+		t.Errorf("outbox after the tick: %+v", dl)
+	}
+}

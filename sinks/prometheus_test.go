@@ -228,3 +228,22 @@ func TestPrometheus_Pushgateway(t *testing.T) {
 		t.Error("churn's metrics vanished when fraud pushed")
 	}
 }
+
+// BenchmarkWriteMetrics: the exposition of a 200-column report with two methods each.
+func BenchmarkWriteMetrics(b *testing.B) {
+	r := sinkstest.Report("churn", time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC))
+	base := r.Columns[0]
+	r.Columns = nil
+	for i := range 200 {
+		c := base
+		c.Name = fmt.Sprintf("feature_%03d", i)
+		r.Columns = append(r.Columns, c)
+	}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		sinks.WriteMetrics(&buf, r)
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/report")
+}
