@@ -41,7 +41,7 @@ Usage:
   driftwatch schedule --config F [--job J] [--grace 25s]
   driftwatch backfill --config F --job J --from T1 --to T2 [--parallel N] [--dry-run]
                       [--emit-triggers]
-  driftwatch history  --config F [--job J] [--format text|json] [--limit N]
+  driftwatch history  --config F [--job J] [--format text|json] [--limit N] [--triggers]
   driftwatch compare  --reference A --current B [--columns c1,c2] [--preset P] [--method m1,m2]
                       [--format json|text] [--binning default|sturges] [--target T] [--prediction P]
                       [--id I] [--timestamp TS] [--score S1,S2] [--task classification|regression]
