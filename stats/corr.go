@@ -364,10 +364,14 @@ type corrCol struct {
 	// Spearman
 	rank32 []float32 // centred average ranks, R - (n+1)/2; 0 for missing rows
 	rank64 []float64 // instead of rank32 when n >= 2^24
-	// pos, when a pair re-ranks c: per row, the 0-based position of its value's first
-	// occurrence in ascending order (-1 missing; -2-position when the value is tied)
-	pos []int32
+	// pos, when a pair re-ranks c: per row, the 0-based position of its value in
+	// ascending order (-1 missing; -2-g when the value is tied: groups[g])
+	pos    []int32
+	groups []tieGroup // runs of tied values, in ascending order
 }
+
+// tieGroup is a run of n equal values at sorted positions [start, start+n).
+type tieGroup struct{ start, n int32 }
 
 type rowBits []uint64
 
@@ -580,8 +584,9 @@ func (c *corrCol) rank(x []float64, keepPos bool, sc *rankScratch) {
 		}
 		r := float64(a+b+1)/2 - mid
 		code := int32(a)
-		if b-a > 1 {
-			code = -2 - int32(a)
+		if b-a > 1 && c.pos != nil {
+			code = -2 - int32(len(c.groups))
+			c.groups = append(c.groups, tieGroup{int32(a), int32(b - a)})
 		}
 		for t := a; t < b; t++ {
 			row := uint32(sorted[t])
@@ -676,7 +681,7 @@ func (t *countTable) build(c, d *corrCol) {
 			continue
 		}
 		if p < -1 {
-			p = -2 - p
+			p = c.groups[-2-p].start
 			for tt[p>>6].mask>>(uint32(p)&63)&1 != 0 { // slot taken by another tied row
 				p++
 			}
@@ -696,18 +701,18 @@ func (t *countTable) build(c, d *corrCol) {
 // its column's finite rows less the removed rows (finite in its column, missing in the
 // other) below it, with ties averaged again over the rows that remain:
 //
-//	r' = a - removed(a) + (kept + 1)/2,  kept = len - (removed(a+len) - removed(a))
+//	r' = a - removed(a) + (kept + 1)/2,  kept = n - (removed(a+n) - removed(a))
 //
-// for a value whose run of len equal values starts at sorted position a. One pass over
-// the rows in order; the counts come from countTables (L2-resident).
+// for a value whose run of n equal values starts at sorted position a (n = 1: untied;
+// each tied run's r' is computed once per pair). One pass over the rows in order; the
+// counts come from countTables (L2-resident).
 func spearmanPair(c, d *corrCol, m int64, tc, td *countTable) float64 {
 	tc.build(c, d)
 	td.build(d, c)
-	if m < 1<<21 {
+	if m < spearmanIntMax {
 		return spearmanPairInt(c, d, m, *tc, *td)
 	}
-	midC, midD := float64(c.n+1)/2, float64(d.n+1)/2
-	mid := float64(m+1) / 2
+	gc, gd := groupRanks(c, *tc, m), groupRanks(d, *td, m)
 	var sxy, sxx, syy float64
 	dpos := d.pos[:len(c.pos)]
 	for row, a := range c.pos {
@@ -715,8 +720,7 @@ func spearmanPair(c, d *corrCol, m int64, tc, td *countTable) float64 {
 		if a == -1 || b == -1 {
 			continue
 		}
-		x := jointRank(a, *tc, c, row, midC) - mid
-		y := jointRank(b, *td, d, row, midD) - mid
+		x, y := float64(jointRank2(a, *tc, gc, m)), float64(jointRank2(b, *td, gd, m))
 		sxy += x * y
 		sxx += x * x
 		syy += y * y
@@ -724,10 +728,13 @@ func spearmanPair(c, d *corrCol, m int64, tc, td *countTable) float64 {
 	return corrRatio(sxy, sxx, syy)
 }
 
+// spearmanIntMax bounds the rows of the integer path (a variable for tests).
+var spearmanIntMax int64 = 1 << 21
+
 // spearmanPairInt is spearmanPair in exact integer arithmetic on doubled centred ranks
 // 2r' - (m+1), whose sums of products stay below 2^63 while m < 2^21.
 func spearmanPairInt(c, d *corrCol, m int64, tcw, tdw countTable) float64 {
-	midC, midD := float64(c.n+1)/2, float64(d.n+1)/2
+	gc, gd := groupRanks(c, tcw, m), groupRanks(d, tdw, m)
 	var sxy, sxx, syy int64
 	m1 := int32(m + 1)
 	dpos := d.pos[:len(c.pos)]
@@ -743,8 +750,7 @@ func spearmanPairInt(c, d *corrCol, m int64, tcw, tdw countTable) float64 {
 			if a == -1 || b == -1 {
 				continue
 			}
-			x = int64(2*jointRank(a, tcw, c, row, midC)) - int64(m1)
-			y = int64(2*jointRank(b, tdw, d, row, midD)) - int64(m1)
+			x, y = jointRank2(a, tcw, gc, m), jointRank2(b, tdw, gd, m)
 		}
 		sxy += x * y
 		sxx += x * x
@@ -753,23 +759,24 @@ func spearmanPairInt(c, d *corrCol, m int64, tcw, tdw countTable) float64 {
 	return corrRatio(float64(sxy), float64(sxx), float64(syy))
 }
 
-// jointRank is the 1-based average rank of c's value at row among the rows kept by t
-// (a half-integer at worst).
-func jointRank(a int32, t countTable, c *corrCol, row int, mid float64) float64 {
-	if a >= 0 { // untied
-		return float64(a - t.removed(a) + 1)
+// groupRanks returns, for each tied run of c, its doubled centred rank 2r' - (m+1)
+// among the rows kept by t.
+func groupRanks(c *corrCol, t countTable, m int64) []int64 {
+	out := make([]int64, len(c.groups))
+	for g, gr := range c.groups {
+		lo, hi := t.removed(gr.start), t.removed(gr.start+gr.n)
+		kept := gr.n - (hi - lo)
+		out[g] = 2*int64(gr.start-lo) + int64(kept+1) - (m + 1)
 	}
-	a = -2 - a
-	var r float64 // the value's average rank among all of c's finite rows
-	if c.rank32 != nil {
-		r = float64(c.rank32[row]) + mid
-	} else {
-		r = c.rank64[row] + mid
+	return out
+}
+
+// jointRank2 is the doubled centred rank 2r' - (m+1) of a present row with code a.
+func jointRank2(a int32, t countTable, groups []int64, m int64) int64 {
+	if a >= 0 {
+		return 2*int64(a-t.removed(a)+1) - (m + 1)
 	}
-	n := int32(2*(r-float64(a))) - 1 // run length
-	lo, hi := t.removed(a), t.removed(a+n)
-	kept := n - (hi - lo)
-	return float64(a-lo) + float64(kept+1)/2
+	return groups[-2-a]
 }
 
 // CramersV returns Cramér's V of an r×c contingency table of counts (row-major),

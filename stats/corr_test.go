@@ -310,6 +310,25 @@ func TestCorrelations_rankingEdgeCases(t *testing.T) {
 	}
 }
 
+// The float64 path of re-ranked pairs (taken above 2^21 rows) agrees with the integer one.
+func TestCorrelations_spearmanFloatPath(t *testing.T) {
+	cols := benchColumns(3000, 5, 0.05)
+	want := Correlations(cols, CorrOptions{Spearman: true})
+	defer func(v int64) { spearmanIntMax = v }(spearmanIntMax)
+	spearmanIntMax = 0
+	got := Correlations(cols, CorrOptions{Spearman: true})
+	for i := range want.Spearman {
+		if !close(got.Spearman[i], want.Spearman[i], 1e-13, 0) {
+			t.Errorf("spearman[%d] = %v, want %v", i, got.Spearman[i], want.Spearman[i])
+		}
+		if i/5 != i%5 {
+			if s := Spearman(cols[i/5], cols[i%5]); !close(got.Spearman[i], s, 1e-12, 0) {
+				t.Errorf("spearman[%d] = %v, two-slice %v", i, got.Spearman[i], s)
+			}
+		}
+	}
+}
+
 func TestCorrelations_degenerate(t *testing.T) {
 	m := Correlations(nil, CorrOptions{Spearman: true})
 	if m.K != 0 || len(m.Pearson) != 0 {
