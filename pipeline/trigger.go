@@ -553,7 +553,7 @@ func (r *Rule) findings(rep *Report) (bool, string) {
 // higherIsBetter says, per model-quality metric, which direction is an improvement.
 var higherIsBetter = map[string]bool{
 	"accuracy": true, "balanced_accuracy": true, "precision": true, "recall": true, "f1": true,
-	"roc_auc": true, "pr_auc": true, "r2": true,
+	"precision_macro": true, "recall_macro": true, "f1_macro": true, "roc_auc": true, "pr_auc": true, "r2": true,
 	"log_loss": false, "brier": false, "mae": false, "mse": false, "rmse": false, "mape": false,
 }
 

@@ -105,6 +105,17 @@ func TestLookupMetric_Shapes(t *testing.T) {
 			t.Errorf("shape %d: lookupMetric = %v, %v, %v, want 0.9, 0.8, true", i, ref, cur, ok)
 		}
 	}
+	// The run's own performance section (performance.go).
+	perf := &Performance{Reference: map[string]Num{"roc_auc": 0.91}, Current: map[string]Num{"roc_auc": 0.84},
+		Metrics: []MetricCheck{{Name: "roc_auc", Reference: 0.91, Current: 0.84}}}
+	r := Rule{Kind: RuleQualityDrop, Metric: "roc_auc", Tolerance: 0.05}
+	if met, msg := r.condition(&Report{Performance: perf}); !met || !strings.Contains(msg, "roc_auc 0.91 on the reference, 0.84 on the current data") {
+		t.Errorf("quality_drop on a Performance section = %v, %q", met, msg)
+	}
+	age := Rule{Kind: RuleModelAge, MaxAge: 30 * 24 * time.Hour}
+	if met, msg := age.condition(&Report{Model: &ModelInfo{AgeDays: 45}}); !met || !strings.Contains(msg, "model age 45 days") {
+		t.Errorf("model_age on a ModelInfo section = %v, %q", met, msg)
+	}
 	if _, _, ok := lookupMetric(nil, "f1"); ok {
 		t.Error("lookupMetric(nil) found a metric")
 	}
