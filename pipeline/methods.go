@@ -205,7 +205,12 @@ func (m *Method) AppliesTo(c *ColumnData) (bool, string) {
 
 // Run computes m on c with threshold th. It never panics on data.
 func (m *Method) Run(c *ColumnData, b stats.Binning, th float64) TestResult {
-	r := m.compute(c, b)
+	var r result
+	if f := c.approxMethod(m.Name); f != nil { // a side is a sketch profile (profile_run.go)
+		r = f(c, b)
+	} else {
+		r = m.compute(c, b)
+	}
 	t := TestResult{Method: m.Name, Statistic: Num(r.stat), PValue: Num(r.p), Threshold: Num(th), Binning: r.binning, Bins: r.bins}
 	t.Drifted = m.Judge(r.stat, r.p, th, false)
 	v := r.stat
@@ -249,6 +254,7 @@ type ColumnData struct {
 	unionDistinct int
 	binsCache     [2]*stats.Bins
 	perValue      *stats.Bins
+	approx        *approxData // set when a side is a sketch profile (profile_run.go)
 }
 
 // RefCount and CurCount are the non-missing counts.
@@ -260,7 +266,9 @@ func (c *ColumnData) CurCount() int64 { return c.CurRows - c.CurMissing }
 // MaxPerValue+1 then): every rule only compares it with MaxPerValue or less.
 func (c *ColumnData) UnionDistinct() int {
 	if c.unionDistinct == 0 {
-		if c.Kind.Valued() {
+		if c.approx != nil && c.Kind.Valued() {
+			c.unionDistinct = c.approx.unionDistinct()
+		} else if c.Kind.Valued() {
 			c.unionDistinct = stats.UnionDistinctSortedAtMost(c.Ref, c.Cur, MaxPerValue)
 		} else {
 			for i := range c.Labels {
@@ -282,7 +290,12 @@ func (c *ColumnData) distinctText() string {
 
 func (c *ColumnData) bins(b stats.Binning) *stats.Bins {
 	if c.binsCache[b] == nil {
-		bb := stats.NumericBins(c.Ref, c.Cur, b)
+		var bb stats.Bins
+		if c.approx != nil {
+			bb = c.approx.bins(b)
+		} else {
+			bb = stats.NumericBins(c.Ref, c.Cur, b)
+		}
 		c.binsCache[b] = &bb
 	}
 	return c.binsCache[b]
@@ -295,6 +308,9 @@ func (c *ColumnData) counts() (ref, cur []float64) {
 	}
 	if c.perValue == nil {
 		b := stats.PerValueBins(c.Ref, c.Cur)
+		if c.approx != nil {
+			b.Ref, b.Cur, b.Keys = c.approx.perValue()
+		}
 		c.perValue = &b
 	}
 	return c.perValue.Ref, c.perValue.Cur

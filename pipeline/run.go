@@ -217,6 +217,12 @@ func Run(ctx context.Context, in Input, o Options) (*Report, error) {
 		return nil, errors.Join(colErrs...)
 	}
 	rep.DatasetDrift = datasetDrift(rep.Columns, o.DriftShare)
+	if profileRun(ref, cur) { // run-level checks from profiles (profile_checks.go)
+		if err := profileChecks(ctx, ref, cur, &o, rep); err != nil {
+			return nil, err
+		}
+		return rep, nil
+	}
 	if err := runChecks(ctx, ref, cur, in, &o, preset, rep); err != nil {
 		return nil, err
 	}
@@ -387,8 +393,12 @@ func (wk *worker) column(ctx context.Context, ref, cur Source, p *plan, preset P
 		return cr, nil, nil
 	}
 	c := &ColumnData{Name: p.name, Kind: p.kind, Role: p.role}
-	var err error
-	if p.kind.Valued() {
+	if ok, err := fillFromProfiles(ctx, ref, cur, c, wk); ok || err != nil { // profile_run.go
+		if err != nil {
+			return cr, nil, err
+		}
+	} else if p.kind.Valued() {
+		var err error
 		wk.ref, c.RefRows, c.RefMissing, err = readValued(ctx, ref, p.name, wk.ref[:0])
 		if err != nil {
 			return cr, nil, fmt.Errorf("reference: %w", err)
@@ -406,6 +416,7 @@ func (wk *worker) column(ctx context.Context, ref, cur Source, p *plan, preset P
 	cr.Reference = summarize(c, true)
 	cr.Current = summarize(c, false)
 	findings := qualityFindings(c)
+	findings = append(findings, c.approxSummaries(&cr)...)
 	switch {
 	case c.RefCount() == 0 || c.CurCount() == 0:
 		side := "current"
@@ -445,6 +456,9 @@ func isTextLike(c *ColumnData, o *Options) bool {
 		if n > 0 {
 			distinct++
 		}
+	}
+	if c.approx != nil && c.approx.refDistinct > 0 { // categories folded by a sketch profile
+		distinct = int64(c.approx.refDistinct)
 	}
 	return distinct >= 100 && float64(distinct) > 0.5*float64(c.RefCount())
 }
