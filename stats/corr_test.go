@@ -65,8 +65,8 @@ func loadJSON(t testing.TB, path string, v any) {
 	}
 }
 
-// close reports whether got equals want within atol + rtol*|want| (NaN equals NaN).
-func close(got, want, atol, rtol float64) bool {
+// near reports whether got equals want within atol + rtol*|want| (NaN equals NaN).
+func near(got, want, atol, rtol float64) bool {
 	if math.IsNaN(want) || math.IsNaN(got) {
 		return math.IsNaN(want) && math.IsNaN(got)
 	}
@@ -78,7 +78,7 @@ func checkMatrix(t *testing.T, what string, names []string, got []float64, want 
 	k := len(names)
 	for i := range k {
 		for j := range k {
-			if w := float64(want[i][j]); !close(got[i*k+j], w, tol, 0) {
+			if w := float64(want[i][j]); !near(got[i*k+j], w, tol, 0) {
 				t.Errorf("%s[%s, %s] = %v, want %v", what, names[i], names[j], got[i*k+j], w)
 			}
 		}
@@ -125,10 +125,10 @@ func TestCorrelations_pandas(t *testing.T) {
 						if i == j {
 							continue
 						}
-						if p := Pearson(cols[i], cols[j]); !close(p, float64(c.Pearson[i][j]), 1e-12, 0) {
+						if p := Pearson(cols[i], cols[j]); !near(p, float64(c.Pearson[i][j]), 1e-12, 0) {
 							t.Errorf("Pearson(%s, %s) = %v, want %v", c.Columns[i], c.Columns[j], p, c.Pearson[i][j])
 						}
-						if s := Spearman(cols[i], cols[j]); !close(s, float64(c.Spearman[i][j]), 1e-12, 0) {
+						if s := Spearman(cols[i], cols[j]); !near(s, float64(c.Spearman[i][j]), 1e-12, 0) {
 							t.Errorf("Spearman(%s, %s) = %v, want %v", c.Columns[i], c.Columns[j], s, c.Spearman[i][j])
 						}
 					}
@@ -169,7 +169,7 @@ func TestCorrelations_scipyVectors(t *testing.T) {
 			maxd = math.Max(maxd, math.Abs(d))
 			frob += d * d
 		}
-		if !close(maxd, c.Expected.PearsonMaxAbsDiff, 1e-12, 0) || !close(math.Sqrt(frob), c.Expected.PearsonFrobenius, 1e-12, 0) {
+		if !near(maxd, c.Expected.PearsonMaxAbsDiff, 1e-12, 0) || !near(math.Sqrt(frob), c.Expected.PearsonFrobenius, 1e-12, 0) {
 			t.Errorf("%s: max |diff| %v, frobenius %v; want %v, %v", c.Name, maxd, math.Sqrt(frob),
 				c.Expected.PearsonMaxAbsDiff, c.Expected.PearsonFrobenius)
 		}
@@ -237,13 +237,13 @@ func TestPearsonSpearman_metamorphic(t *testing.T) {
 		ax[i] = 3*x[i] + 7
 		ey[i] = math.Exp(y[i])
 	}
-	if q := Pearson(ax, y); !close(q, p, 1e-13, 0) {
+	if q := Pearson(ax, y); !near(q, p, 1e-13, 0) {
 		t.Errorf("Pearson(3x+7, y) = %v, want %v", q, p)
 	}
-	if q := Spearman(x, ey); !close(q, s, 1e-13, 0) {
+	if q := Spearman(x, ey); !near(q, s, 1e-13, 0) {
 		t.Errorf("Spearman(x, exp y) = %v, want %v", q, s)
 	}
-	if q := Pearson(x, x); !close(q, 1, 1e-15, 0) {
+	if q := Pearson(x, x); !near(q, 1, 1e-15, 0) {
 		t.Errorf("Pearson(x, x) = %v", q)
 	}
 	if !math.IsNaN(Pearson([]float64{1, 2}, []float64{3, math.NaN()})) {
@@ -259,7 +259,7 @@ func TestRanks(t *testing.T) {
 	got := Ranks(nil, []float64{3, 1, math.NaN(), 4, 1, 5, 9, 2, 6, 5})
 	want := []float64{4, 1.5, math.NaN(), 5, 1.5, 6.5, 9, 3, 8, 6.5}
 	for i := range want {
-		if !close(got[i], want[i], 0, 0) {
+		if !near(got[i], want[i], 0, 0) {
 			t.Errorf("Ranks[%d] = %v, want %v", i, got[i], want[i])
 		}
 	}
@@ -298,12 +298,12 @@ func TestCorrelations_rankingEdgeCases(t *testing.T) {
 			if i == j {
 				continue
 			}
-			if want := Spearman(cols[i], cols[j]); !close(m.Spearman[i*3+j], want, 1e-12, 0) {
+			if want := Spearman(cols[i], cols[j]); !near(m.Spearman[i*3+j], want, 1e-12, 0) {
 				t.Errorf("spearman[%d,%d] = %v, want %v", i, j, m.Spearman[i*3+j], want)
 			}
 			// a's spread (1e-12 steps on 1) leaves ~4 significant digits to any Pearson
 			// algorithm: Welford's and the shifted co-moments agree to that.
-			if want := Pearson(cols[i], cols[j]); !close(m.Pearson[i*3+j], want, 1e-4, 0) {
+			if want := Pearson(cols[i], cols[j]); !near(m.Pearson[i*3+j], want, 1e-4, 0) {
 				t.Errorf("pearson[%d,%d] = %v, want %v", i, j, m.Pearson[i*3+j], want)
 			}
 		}
@@ -318,11 +318,11 @@ func TestCorrelations_spearmanFloatPath(t *testing.T) {
 	spearmanIntMax = 0
 	got := Correlations(cols, CorrOptions{Spearman: true})
 	for i := range want.Spearman {
-		if !close(got.Spearman[i], want.Spearman[i], 1e-13, 0) {
+		if !near(got.Spearman[i], want.Spearman[i], 1e-13, 0) {
 			t.Errorf("spearman[%d] = %v, want %v", i, got.Spearman[i], want.Spearman[i])
 		}
 		if i/5 != i%5 {
-			if s := Spearman(cols[i/5], cols[i%5]); !close(got.Spearman[i], s, 1e-12, 0) {
+			if s := Spearman(cols[i/5], cols[i%5]); !near(got.Spearman[i], s, 1e-12, 0) {
 				t.Errorf("spearman[%d] = %v, two-slice %v", i, got.Spearman[i], s)
 			}
 		}
@@ -369,7 +369,7 @@ func TestCramersV(t *testing.T) {
 		for _, row := range c.Table {
 			flat = append(flat, row...)
 		}
-		if got := CramersV(flat, r, k); !close(got, float64(c.CramersV), 1e-13, 0) {
+		if got := CramersV(flat, r, k); !near(got, float64(c.CramersV), 1e-13, 0) {
 			t.Errorf("%s: CramersV = %v, want %v", c.Name, got, c.CramersV)
 		}
 		// an empty row or column changes nothing
@@ -377,7 +377,7 @@ func TestCramersV(t *testing.T) {
 		for _, row := range c.Table {
 			wide = append(append(wide, row...), 0)
 		}
-		if got := CramersV(wide, r, k+1); !close(got, float64(c.CramersV), 1e-13, 0) {
+		if got := CramersV(wide, r, k+1); !near(got, float64(c.CramersV), 1e-13, 0) {
 			t.Errorf("%s with an empty column: CramersV = %v, want %v", c.Name, got, c.CramersV)
 		}
 	}

@@ -54,7 +54,7 @@ func TestMetrics_classification(t *testing.T) {
 					}
 				}
 			}
-			if a := Accuracy(cm, k); !close(a, e.Accuracy, tol, 0) {
+			if a := Accuracy(cm, k); !near(a, e.Accuracy, tol, 0) {
 				t.Errorf("Accuracy = %v, want %v", a, e.Accuracy)
 			}
 			s := Scores(cm, k)
@@ -64,17 +64,17 @@ func TestMetrics_classification(t *testing.T) {
 					got, want float64
 				}{{"precision", s.Precision[cl], e.PerClass.Precision[cl]}, {"recall", s.Recall[cl], e.PerClass.Recall[cl]},
 					{"f1", s.F1[cl], e.PerClass.F1[cl]}, {"support", s.Support[cl], e.PerClass.Support[cl]}} {
-					if !close(m.got, m.want, tol, 0) {
+					if !near(m.got, m.want, tol, 0) {
 						t.Errorf("class %d %s = %v, want %v", cl, m.name, m.got, m.want)
 					}
 				}
 			}
 			p, r, f1 := s.Macro()
-			if !close(p, e.Macro.Precision, tol, 0) || !close(r, e.Macro.Recall, tol, 0) || !close(f1, e.Macro.F1, tol, 0) {
+			if !near(p, e.Macro.Precision, tol, 0) || !near(r, e.Macro.Recall, tol, 0) || !near(f1, e.Macro.F1, tol, 0) {
 				t.Errorf("macro = %v %v %v, want %+v", p, r, f1, e.Macro)
 			}
 			if e.Binary != nil {
-				if s.Precision[1] != e.Binary.Precision || s.Recall[1] != e.Binary.Recall || !close(s.F1[1], e.Binary.F1, tol, 0) {
+				if s.Precision[1] != e.Binary.Precision || s.Recall[1] != e.Binary.Recall || !near(s.F1[1], e.Binary.F1, tol, 0) {
 					t.Errorf("binary = %v %v %v, want %+v", s.Precision[1], s.Recall[1], s.F1[1], *e.Binary)
 				}
 			}
@@ -83,10 +83,10 @@ func TestMetrics_classification(t *testing.T) {
 				for i, y := range yt {
 					pos[i] = y == 1
 				}
-				if a := ROCAUC(pos, c.Score); !close(a, *e.ROCAUC, tol, 0) {
+				if a := ROCAUC(pos, c.Score); !near(a, *e.ROCAUC, tol, 0) {
 					t.Errorf("ROCAUC = %v, want %v", a, *e.ROCAUC)
 				}
-				if l := LogLossBinary(pos, c.Score); !close(l, *e.LogLoss, 0, 1e-13) {
+				if l := LogLossBinary(pos, c.Score); !near(l, *e.LogLoss, 0, 1e-13) {
 					t.Errorf("LogLossBinary = %v, want %v", l, *e.LogLoss)
 				}
 			}
@@ -95,10 +95,10 @@ func TestMetrics_classification(t *testing.T) {
 				for i := range c.Proba {
 					proba[i] = c.Proba[i]
 				}
-				if a := ROCAUCMacro(yt, proba); !close(a, *e.ROCAUCMacro, tol, 0) {
+				if a := ROCAUCMacro(yt, proba); !near(a, *e.ROCAUCMacro, tol, 0) {
 					t.Errorf("ROCAUCMacro = %v, want %v", a, *e.ROCAUCMacro)
 				}
-				if l := LogLoss(yt, proba); !close(l, *e.LogLoss, 0, 1e-13) {
+				if l := LogLoss(yt, proba); !near(l, *e.LogLoss, 0, 1e-13) {
 					t.Errorf("LogLoss = %v, want %v", l, *e.LogLoss)
 				}
 			}
@@ -115,7 +115,7 @@ func TestMetrics_classificationEdges(t *testing.T) {
 		t.Errorf("tied scores: ROCAUC = %v, want 0.5", a)
 	}
 	// perfect separation with exact 0/1 scores: clipped at eps
-	if l := LogLossBinary([]bool{true, false}, []float64{1, 0}); !close(l, 2.220446049250313e-16, 0, 1e-6) {
+	if l := LogLossBinary([]bool{true, false}, []float64{1, 0}); !near(l, 2.220446049250313e-16, 0, 1e-6) {
 		t.Errorf("LogLossBinary(perfect) = %v, want ~eps", l)
 	}
 	if a := Accuracy(make([]float64, 4), 2); !math.IsNaN(a) {
@@ -156,7 +156,7 @@ func TestMetrics_regression(t *testing.T) {
 			name      string
 			got, want float64
 		}{{"mae", r.MAE, e.MAE}, {"rmse", r.RMSE, e.RMSE}, {"mape", r.MAPE, e.MAPE}, {"r2", r.R2, e.R2}, {"mean_error", r.MeanError, e.MeanError}} {
-			if !close(m.got, m.want, 1e-13, 1e-13) {
+			if !near(m.got, m.want, 1e-13, 1e-13) {
 				t.Errorf("%s: %s = %v, want %v", c.Name, m.name, m.got, m.want)
 			}
 		}
@@ -173,7 +173,7 @@ func TestMetrics_regression(t *testing.T) {
 func TestQuantiles(t *testing.T) {
 	// numpy.quantile([5, 1, 3, 2, nan, 4], [0.5, 0.95]) over the finite values = [3, 4.8]
 	q := Quantiles([]float64{5, 1, 3, 2, math.NaN(), 4}, 0.5, 0.95)
-	if q[0] != 3 || !close(q[1], 4.8, 1e-15, 0) {
+	if q[0] != 3 || !near(q[1], 4.8, 1e-15, 0) {
 		t.Errorf("Quantiles = %v, want [3 4.8]", q)
 	}
 }
@@ -211,27 +211,27 @@ func TestPCA_sklearn(t *testing.T) {
 		t.Errorf("components = %d, want %d", p.M, e.Components)
 	}
 	for i, want := range e.ExplainedVarianceRatio {
-		if !close(p.Explained[i], want, 1e-12, 0) {
+		if !near(p.Explained[i], want, 1e-12, 0) {
 			t.Errorf("explained[%d] = %v, want %v", i, p.Explained[i], want)
 		}
 	}
 	for j := range p.K {
-		if !close(p.Mean[j], e.ScalerMean[j], 0, 1e-13) || !close(p.Scale[j], e.ScalerScale[j], 0, 1e-12) {
+		if !near(p.Mean[j], e.ScalerMean[j], 0, 1e-13) || !near(p.Scale[j], e.ScalerScale[j], 0, 1e-12) {
 			t.Errorf("scaler[%d] = %v, %v, want %v, %v", j, p.Mean[j], p.Scale[j], e.ScalerMean[j], e.ScalerScale[j])
 		}
 	}
 	errs := p.Errors(nil, ref, 2)
 	for i, want := range e.RowErrors {
-		if !close(errs[i], want, 1e-11, 0) {
+		if !near(errs[i], want, 1e-11, 0) {
 			t.Errorf("row error %d = %v, want %v", i, errs[i], want)
 		}
 	}
 	for c, b := range e.ChunkBounds {
-		if m := meanOf(errs[b[0]:b[1]]); !close(m, e.ChunkErrors[c], 1e-12, 0) {
+		if m := meanOf(errs[b[0]:b[1]]); !near(m, e.ChunkErrors[c], 1e-12, 0) {
 			t.Errorf("chunk %d error = %v, want %v", c, m, e.ChunkErrors[c])
 		}
 	}
-	if m := meanOf(p.Errors(nil, cur, 1)); !close(m, e.Current, 1e-12, 0) {
+	if m := meanOf(p.Errors(nil, cur, 1)); !near(m, e.Current, 1e-12, 0) {
 		t.Errorf("current error = %v, want %v", m, e.Current)
 	}
 	if FitPCA([][]float64{{1}}, 0.65, 1) != nil {
