@@ -29,6 +29,7 @@ func cmdCompare(ctx context.Context, args []string, env Env) (int, error) {
 	score := fs.String("score", "", "comma-separated score columns: the positive class's probability, or one per class in class order")
 	task := fs.String("task", "", "classification or regression (default: inferred from the target)")
 	failOnDrift := fs.Bool("fail-on-drift", false, "exit 3 when the dataset drifted")
+	checks := fs.String("checks", "", "run-level checks beyond column drift: correlations, multivariate, all (default: none; model quality runs whenever --target and --prediction are given)")
 	if err := parseFlags(fs, args); err != nil {
 		return 0, err
 	}
@@ -55,6 +56,20 @@ func cmdCompare(ctx context.Context, args []string, env Env) (int, error) {
 	if *task != "" && *task != pipeline.TaskClassification && *task != pipeline.TaskRegression {
 		return 0, usagef("compare: --task %q is not valid (valid: classification, regression)", *task)
 	}
+	corrOn, multiOn := false, false
+	for _, c := range splitList(*checks) {
+		switch c {
+		case "correlations":
+			corrOn = true
+		case "multivariate":
+			multiOn = true
+		case "all":
+			corrOn, multiOn = true, true
+		case "none":
+		default:
+			return 0, usagef("compare: --checks: unknown check %q (valid: correlations, multivariate, all, none)", c)
+		}
+	}
 	deps := sources.Deps{Logger: env.Logger}
 	ref, err := sources.FromPath(*refPath, deps)
 	if err != nil {
@@ -67,8 +82,10 @@ func cmdCompare(ctx context.Context, args []string, env Env) (int, error) {
 	rep, err := pipeline.Run(ctx, pipeline.Input{Reference: ref, Current: cur}, pipeline.Options{
 		Job: "compare", RunID: "compare", Preset: *preset, Methods: ms, Binning: b, DriftShare: *share,
 		Columns: splitList(*columns), Logger: env.Logger,
-		Roles:       pipeline.Roles{Target: *target, Prediction: *prediction, Scores: splitList(*score), ID: *id, Timestamp: *timestamp},
-		Performance: pipeline.PerformanceOptions{Task: *task},
+		Roles:        pipeline.Roles{Target: *target, Prediction: *prediction, Scores: splitList(*score), ID: *id, Timestamp: *timestamp},
+		Performance:  pipeline.PerformanceOptions{Task: *task},
+		Correlations: pipeline.CorrelationOptions{Disabled: !corrOn},
+		Multivariate: pipeline.MultivariateOptions{Disabled: !multiOn},
 	})
 	if err != nil {
 		return 0, err

@@ -136,6 +136,8 @@ type report struct {
 		Type   string `json:"type"`
 		Column string `json:"column"`
 	} `json:"quality"`
+	Correlations json.RawMessage `json:"correlations"`
+	Multivariate json.RawMessage `json:"multivariate"`
 }
 
 func (r *report) column(name string) (drifted bool, method string, ok bool) {
@@ -253,6 +255,20 @@ func TestCompare_Formats(t *testing.T) {
 	}
 	if _, m, _ := rep.column("channel"); m != "jensen_shannon" {
 		t.Errorf("channel method = %s, want jensen_shannon", m)
+	}
+	if len(rep.Correlations) != 0 || len(rep.Multivariate) != 0 {
+		t.Errorf("compare without --checks computed correlations or multivariate drift")
+	}
+	res = run(t, t.TempDir(), nil, "compare", "--reference", ref, "--current", cur, "--id", "request_id", "--timestamp", "ts", "--checks", "all")
+	rep = report{}
+	if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil || res.code != 0 {
+		t.Fatalf("--checks all: exit %d, %v: %s", res.code, err, res.stderr)
+	}
+	if len(rep.Correlations) < 10 || len(rep.Multivariate) < 10 {
+		t.Errorf("--checks all: correlations %q, multivariate %q", rep.Correlations, rep.Multivariate)
+	}
+	if res = run(t, t.TempDir(), nil, "compare", "--reference", ref, "--current", cur, "--checks", "corr"); res.code != 2 {
+		t.Errorf("--checks corr: exit %d, want 2", res.code)
 	}
 	res = run(t, t.TempDir(), nil, "compare", "--reference", ref, "--current", cur, "--format", "text", "--columns", "income,channel")
 	if res.code != 0 || !strings.Contains(res.stdout, "income") || !strings.Contains(res.stdout, "DRIFT") || strings.Contains(res.stdout, "credit_score") {
