@@ -71,11 +71,11 @@ func cmdCompare(ctx context.Context, args []string, env Env) (int, error) {
 		}
 	}
 	deps := sources.Deps{Logger: env.Logger}
-	ref, err := sources.FromPath(*refPath, deps)
+	ref, err := openInput(ctx, *refPath, deps) // data or a profile file (profile.go)
 	if err != nil {
 		return 0, fmt.Errorf("reference: %w", err)
 	}
-	cur, err := sources.FromPath(*curPath, deps)
+	cur, err := openInput(ctx, *curPath, deps) // data or a profile file (profile.go)
 	if err != nil {
 		return 0, fmt.Errorf("current: %w", err)
 	}

@@ -48,6 +48,10 @@ type JobConfig struct {
 	Performance  PerformanceConfig  `yaml:"performance"`
 	Correlations CorrelationsConfig `yaml:"correlations"`
 	Multivariate MultivariateConfig `yaml:"multivariate"`
+	// Profiles keeps the profile of every current window; Rollup answers the current
+	// window by merging kept profiles (profile.go).
+	Profiles *ProfilesConfig `yaml:"profiles"`
+	Rollup   *RollupConfig   `yaml:"rollup"`
 }
 
 // WindowConfig is the part of a reference/current block that belongs to the job: which
@@ -175,6 +179,7 @@ func (c *Config) Validate() error {
 			}
 		}
 		validateSchedule(p, &c.Jobs[i], add)
+		validateProfiles(c, p, &c.Jobs[i], add)
 		validateTriggers(p, &c.Jobs[i], add)
 		validateModelChecks(p, &c.Jobs[i], add)
 		d := j.Drift

@@ -46,6 +46,10 @@ Usage:
                       [--format json|text] [--binning default|sturges] [--target T] [--prediction P]
                       [--id I] [--timestamp TS] [--score S1,S2] [--task classification|regression]
                       [--fail-on-drift]
+  driftwatch profile  --input DATA --out FILE [--reference-profile R] [--shard k/n]
+                      [--mode exact|sketch] [--columns c1,c2] [--target T] [--prediction P]
+                      [--score S] [--timestamp TS --window-start S --window-end E]
+  driftwatch merge    A B … --out FILE
   driftwatch validate --config F
   driftwatch methods  (lists the drift methods)
   driftwatch version
@@ -85,6 +89,10 @@ func MainEnv(ctx context.Context, args []string, env Env) int {
 		code, err = cmdRun(ctx, args[1:], env)
 	case "compare":
 		code, err = cmdCompare(ctx, args[1:], env)
+	case "profile":
+		code, err = cmdProfile(ctx, args[1:], env)
+	case "merge":
+		code, err = cmdMerge(ctx, args[1:], env)
 	case "schedule":
 		err = cmdSchedule(ctx, args[1:], env)
 	case "backfill":

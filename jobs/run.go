@@ -34,7 +34,8 @@ type Job struct {
 	sinks                    []pipeline.Sink
 	triggers                 *triggerSetup // nil: no triggers block (triggers.go)
 	opts                     pipeline.Options
-	checks                   modelChecks // labels and model metadata (model.go)
+	checks                   modelChecks   // labels and model metadata (model.go)
+	profiles                 *profileSetup // kept profiles and roll-ups (profile.go)
 }
 
 // BuildJob constructs a job's datasets and sinks from the registries. It does no I/O.
@@ -49,6 +50,7 @@ func BuildJob(c *Config, jc *JobConfig, env Env) (*Job, error) {
 	}
 	var errs []error
 	srcReg := sources.Builtin()
+	registerProfileSource(srcReg) // type: profile (profile.go)
 	sdeps := sources.Deps{Logger: env.Logger.With(logKeyJob, jc.Name), BaseDir: c.dir}
 	buildSource := func(b yamlx.Block, w *WindowConfig) pipeline.Dataset {
 		if err := b.Pick(w, windowKeys...); err != nil {
@@ -94,6 +96,7 @@ func BuildJob(c *Config, jc *JobConfig, env Env) (*Job, error) {
 		j.sinks = append(j.sinks, s)
 		named[sinkName(b)] = s
 	}
+	j.profiles = buildProfileSetup(c, jc)
 	var terrs []error
 	j.triggers, terrs = buildTriggers(c, jc, env, named)
 	errs = append(errs, terrs...)
@@ -184,9 +187,15 @@ func (j *Job) RunWith(ctx context.Context, at time.Time, env Env, ro RunOptions)
 	o.RunID, o.LogicalTime = sum.RunID, at
 	in := pipeline.Input{Reference: j.ref, Current: j.cur, ReferenceWindow: refW, CurrentWindow: curW}
 	err := j.checks.prepare(&o, &in)
+	if err == nil {
+		err = j.profiles.rollup(ctx, j, &in, &o, env)
+	}
 	var rep *pipeline.Report
 	if err == nil {
 		rep, err = pipeline.Run(ctx, in, o)
+	}
+	if err == nil {
+		err = j.profiles.keep(ctx, j, in, &o, env)
 	}
 	if err != nil {
 		sum.Status, sum.Error = "failed", err.Error()
