@@ -23,8 +23,17 @@ type Preset interface {
 	Judge(c *ColumnData, o *Options) Verdict
 }
 
+// A RunPreset is a Preset with a run-level step: Run calls Finalize once every
+// column is judged (before the dataset verdict), with every column of the report,
+// so that a decision can look across columns (false discovery rate control).
+type RunPreset interface {
+	Preset
+	Finalize(cols []*ColumnReport, o *Options)
+}
+
 var presets = map[string]Preset{
-	"evidently": evidentlyPreset{},
+	"evidently":  evidentlyPreset{},
+	"driftwatch": driftwatchPreset{},
 }
 
 // DefaultPreset is the preset used when none is named.

@@ -155,6 +155,15 @@ type TestResult struct {
 	Binning   string `json:"binning,omitempty"`
 	Bins      int    `json:"bins,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// EffectSize, QValue and Reason are set by presets that judge effect sizes
+	// (driftwatch): the bias-corrected effect, the Benjamini–Hochberg q-value over the
+	// run's tests and a one-line reason.
+	EffectSize *Num   `json:"effect_size,omitempty"`
+	QValue     *Num   `json:"q_value,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+
+	se   float64 // the effect's standard error, for the preset's insufficient-data rule
+	note string  // the reason without its q-value
 }
 
 // ColumnSummary holds summary statistics of one side of a column.

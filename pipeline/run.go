@@ -216,6 +216,13 @@ func Run(ctx context.Context, in Input, o Options) (*Report, error) {
 	if len(colErrs) > 0 {
 		return nil, errors.Join(colErrs...)
 	}
+	if rp, ok := preset.(RunPreset); ok {
+		cols := make([]*ColumnReport, len(rep.Columns))
+		for i := range rep.Columns {
+			cols[i] = &rep.Columns[i]
+		}
+		rp.Finalize(cols, &o)
+	}
 	rep.DatasetDrift = datasetDrift(rep.Columns, o.DriftShare)
 	if profileRun(ref, cur) { // run-level checks from profiles (profile_checks.go)
 		if err := profileChecks(ctx, ref, cur, &o, rep); err != nil {
