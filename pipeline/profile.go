@@ -737,15 +737,36 @@ type histBuilder struct {
 
 func (h *histBuilder) add(x []float64) {
 	e := h.edges
+	if len(e) <= 15 {
+		// a branch-free binary search over the edges padded with +Inf to 15
+		var p [16]float64
+		for i := range p {
+			p[i] = math.Inf(1)
+		}
+		copy(p[:], e)
+		for _, v := range x {
+			if v-v != 0 {
+				continue
+			}
+			// edge < v iff edge - v < 0: the sign bit (+Inf - v and edge == v give 0)
+			i := uint64(0)
+			i += 8 * (math.Float64bits(p[(i+7)&15]-v) >> 63)
+			i += 4 * (math.Float64bits(p[(i+3)&15]-v) >> 63)
+			i += 2 * (math.Float64bits(p[(i+1)&15]-v) >> 63)
+			i += math.Float64bits(p[i&15]-v) >> 63
+			h.counts[i]++
+		}
+		return
+	}
 	for _, v := range x {
 		if v-v != 0 {
 			continue
 		}
-		b := 0
+		// the number of edges below v, branch-free: edge - v < 0 sets the sign bit
+		// (edge == v gives +0; values are finite)
+		b := uint64(0)
 		for _, edge := range e {
-			if edge < v {
-				b++
-			}
+			b += math.Float64bits(edge-v) >> 63
 		}
 		h.counts[b]++
 	}

@@ -365,3 +365,30 @@ func TestProfile_Errors(t *testing.T) {
 		t.Errorf("BuildProfile(unknown column) = nil error")
 	}
 }
+
+// TestHistBuilder: the histogram's bin of each value is np.searchsorted(edges, v,
+// 'left'), for the short edge lists (binary search) and long ones.
+func TestHistBuilder(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, ne := range []int{0, 1, 2, 9, 15, 16, 40} {
+		edges := make([]float64, ne)
+		for i := range edges {
+			edges[i] = float64(i) - float64(ne)/2
+		}
+		x := make([]float64, 5000)
+		for i := range x {
+			x[i] = math.Round(r.NormFloat64()*float64(ne+1)) / 2 // many values on the edges
+		}
+		x[0] = math.NaN()
+		h := &histBuilder{edges: edges, counts: make([]int64, ne+1)}
+		h.add(x)
+		want := make([]int64, ne+1)
+		for _, v := range x[1:] {
+			b, _ := slices.BinarySearch(edges, v) // the first edge >= v: #edges < v
+			want[b]++
+		}
+		if !slices.Equal(h.counts, want) {
+			t.Errorf("%d edges: counts %v, want %v", ne, h.counts, want)
+		}
+	}
+}

@@ -20,37 +20,60 @@ type Moments struct {
 }
 
 // MomentsOf returns the moments of the finite values of x (NaN and ±Inf are
-// skipped): the mean from a compensated (Neumaier) sum, M2 by the corrected
-// two-pass formula sum d^2 - (sum d)^2/n with d = x - mean (Chan, Golub &
-// LeVeque 1983), both accurate to a few ulps.
+// skipped): the mean from a compensated sum (Knuth's branch-free two-sum in two
+// lanes), M2 by the corrected two-pass formula sum d^2 - (sum d)^2/n with
+// d = x - mean (Chan, Golub & LeVeque 1983), both accurate to a few ulps.
 func MomentsOf(x []float64) Moments {
 	m := Moments{Min: math.Inf(1), Max: math.Inf(-1)}
-	var s, c float64
-	for _, v := range x {
-		if v-v == 0 {
-			m.N++
-			t := s + v
-			if math.Abs(s) >= math.Abs(v) {
-				c += (s - t) + v
-			} else {
-				c += (v - t) + s
-			}
-			s = t
-			m.Min = min(m.Min, v)
-			m.Max = max(m.Max, v)
+	var s0, s1, c0, c1 float64
+	lo, hi := math.Inf(1), math.Inf(-1)
+	n := 0
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		a, b := x[i], x[i+1]
+		if a-a != 0 || b-b != 0 {
+			break // a missing value: finish on the slow path
 		}
+		t := s0 + a
+		bp := t - s0
+		c0 += (s0 - (t - bp)) + (a - bp)
+		s0 = t
+		u := s1 + b
+		bq := u - s1
+		c1 += (s1 - (u - bq)) + (b - bq)
+		s1 = u
+		lo = min(lo, a, b)
+		hi = max(hi, a, b)
+		n += 2
 	}
-	if m.N == 0 {
+	for ; i < len(x); i++ {
+		a := x[i]
+		if a-a != 0 {
+			continue
+		}
+		t := s0 + a
+		bp := t - s0
+		c0 += (s0 - (t - bp)) + (a - bp)
+		s0 = t
+		lo = min(lo, a)
+		hi = max(hi, a)
+		n++
+	}
+	m.N, m.Min, m.Max = int64(n), lo, hi
+	if n == 0 {
 		return m
 	}
-	if m.Min == m.Max { // constant: exactly, whatever the rounding of the sum
-		m.Mean = m.Min
+	if lo == hi { // constant: exactly, whatever the rounding of the sum
+		m.Mean = lo
 		return m
 	}
-	fn := float64(m.N)
-	m.Mean = (s + c) / fn
+	fn := float64(n)
+	t := s0 + s1
+	bp := t - s0
+	c := c0 + c1 + (s0 - (t - bp)) + (s1 - bp)
+	m.Mean = (t + c) / fn
 	if math.IsInf(m.Mean, 0) || math.IsNaN(m.Mean) { // the sum overflowed: scale down
-		s = 0
+		var s float64
 		for _, v := range x {
 			if v-v == 0 {
 				s += v / fn
@@ -58,15 +81,15 @@ func MomentsOf(x []float64) Moments {
 		}
 		m.Mean = s
 	}
-	var sd float64
+	var sd, m2 float64
 	for _, v := range x {
 		if v-v == 0 {
 			d := v - m.Mean
-			m.M2 += d * d
+			m2 += d * d
 			sd += d
 		}
 	}
-	m.M2 -= sd * sd / fn
+	m.M2 = m2 - sd*sd/fn
 	return m
 }
 
@@ -188,16 +211,31 @@ func (c CoMoments) Pearson() float64 {
 }
 
 // CoMomentMatrix accumulates the CoMoments of every pair of k columns, fed
-// chunk by chunk with row-aligned columns. Chunks whose two columns are both
-// complete take a fast path (the columns centred once, one dot product per
-// pair, no branches); the others go row by row.
+// chunk by chunk with row-aligned columns. Per chunk each column is shifted by
+// its mean (over its finite values) with missing values set to 0, so that the
+// sum of products of two shifted columns runs over the rows where both are
+// present; the pair's own sums over those rows are the column sums less the
+// values at the rows where the other column is missing (few, kept as lists).
+// The products are summed in row blocks that fit the CPU cache. Each chunk's
+// co-moments then follow from the shifted sums (n, Sx, Sy, Sxx, Syy, Sxy):
+//
+//	mean_x = c_x + Sx/n,  M2x = Sxx - Sx^2/n,  C = Sxy - Sx Sy/n,
+//
+// accurate while the shift c is within a few standard deviations of the mean,
+// and merge into the running pairs by Chan's update.
 type CoMomentMatrix struct {
 	K     int
 	Pairs []CoMoments // pair (i, j), i < j, at index PairIndex(i, j)
 
-	centred [][]float64
-	full    []bool
-	col     []Moments
+	shifted [][]float64 // per column: x - c, 0 where missing
+	missing [][]int32   // per column: rows where missing
+	shift   []float64
+	sum     []float64 // per column: sum of shifted values
+	sumSq   []float64 // per column: sum of squared shifted values
+	count   []int64   // per column: finite values
+	sxy     []float64 // per pair: sum of products
+	next    []float64 // per column: this chunk's mean, the next chunk's shift
+	started []bool    // per column: a finite value was seen
 }
 
 // NewCoMomentMatrix returns an empty accumulator for k columns.
@@ -212,6 +250,10 @@ func (m *CoMomentMatrix) PairIndex(i, j int) int {
 	}
 	return i*(2*m.K-i-1)/2 + (j - i - 1)
 }
+
+// coBlock is the rows per block of the products (k columns × 512 rows × 8 bytes
+// stay in the L2 cache for k up to 64).
+const coBlock = 512
 
 // Add accumulates one chunk: cols[i] is column i, all of the same length. It
 // panics if len(cols) != K or the lengths differ.
@@ -231,36 +273,113 @@ func (m *CoMomentMatrix) Add(cols [][]float64) {
 	if n == 0 {
 		return
 	}
-	if len(m.centred) != m.K {
-		m.centred = make([][]float64, m.K)
-		m.full = make([]bool, m.K)
-		m.col = make([]Moments, m.K)
+	k := m.K
+	if len(m.shifted) != k {
+		m.shifted = make([][]float64, k)
+		m.missing = make([][]int32, k)
+		m.shift = make([]float64, k)
+		m.sum = make([]float64, k)
+		m.sumSq = make([]float64, k)
+		m.count = make([]int64, k)
+		m.sxy = make([]float64, len(m.Pairs))
+		m.next = make([]float64, k)
+	}
+	if m.started == nil {
+		m.started = make([]bool, k)
 	}
 	for i, c := range cols {
-		mo := MomentsOf(c)
-		m.col[i] = mo
-		m.full[i] = mo.N == int64(n)
-		if m.full[i] {
-			buf := m.centred[i][:0]
+		// the shift: the column's mean over the previous chunk (its first value
+		// before that), close enough to this chunk's mean for the shifted sums
+		sh := m.shift[i]
+		if !m.started[i] {
 			for _, v := range c {
-				buf = append(buf, v-mo.Mean)
+				if v-v == 0 {
+					sh, m.started[i] = v, true
+					break
+				}
 			}
-			m.centred[i] = buf
+		}
+		buf := m.shifted[i][:0]
+		miss := m.missing[i][:0]
+		var s, ss float64
+		for r, v := range c {
+			if v-v != 0 {
+				miss = append(miss, int32(r))
+				buf = append(buf, 0)
+				continue
+			}
+			d := v - sh
+			buf = append(buf, d)
+			s += d
+			ss += d * d
+		}
+		cnt := int64(n - len(miss))
+		m.shifted[i], m.missing[i], m.shift[i] = buf, miss, sh
+		m.sum[i], m.sumSq[i], m.count[i] = s, ss, cnt
+		if cnt > 0 {
+			m.next[i] = sh + s/float64(cnt)
 		}
 	}
-	for i := 0; i < m.K; i++ {
-		for j := i + 1; j < m.K; j++ {
-			var cm CoMoments
-			if m.full[i] && m.full[j] {
-				cm = CoMoments{N: int64(n), MeanX: m.col[i].Mean, MeanY: m.col[j].Mean,
-					M2X: m.col[i].M2, M2Y: m.col[j].M2, C: dot(m.centred[i], m.centred[j])}
-			} else {
-				cm = CoMomentsOf(cols[i], cols[j])
+	clear(m.sxy)
+	for lo := 0; lo < n; lo += coBlock {
+		hi := min(lo+coBlock, n)
+		p := 0
+		for i := 0; i < k; i++ {
+			a := m.shifted[i][lo:hi]
+			for j := i + 1; j < k; j++ {
+				m.sxy[p] += dot(a, m.shifted[j][lo:hi])
+				p++
 			}
-			p := m.PairIndex(i, j)
+		}
+	}
+	p := 0
+	for i := 0; i < k; i++ {
+		for j := i + 1; j < k; j++ {
+			mi, mj := m.missing[i], m.missing[j]
+			nb := m.count[i] - int64(len(mj)) + intersect(mi, mj) // rows with both
+			if nb <= 0 {
+				p++
+				continue
+			}
+			sx, sxx := m.sum[i], m.sumSq[i]
+			for _, r := range mj {
+				d := m.shifted[i][r]
+				sx -= d
+				sxx -= d * d
+			}
+			sy, syy := m.sum[j], m.sumSq[j]
+			for _, r := range mi {
+				d := m.shifted[j][r]
+				sy -= d
+				syy -= d * d
+			}
+			fn := float64(nb)
+			cm := CoMoments{N: nb, MeanX: m.shift[i] + sx/fn, MeanY: m.shift[j] + sy/fn,
+				M2X: max(0, sxx-sx*sx/fn), M2Y: max(0, syy-sy*sy/fn), C: m.sxy[p] - sx*sy/fn}
 			m.Pairs[p] = m.Pairs[p].Merge(cm)
+			p++
 		}
 	}
+	copy(m.shift, m.next)
+}
+
+// intersect returns the size of the intersection of two sorted lists.
+func intersect(a, b []int32) int64 {
+	var n int64
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			n++
+			i++
+			j++
+		}
+	}
+	return n
 }
 
 // dot is sum a_i b_i with four accumulators.

@@ -8,10 +8,10 @@ import (
 	"slices"
 )
 
-// Default capacities of a QuantileSketch: a level-0 buffer of 65536 values and
+// Default capacities of a QuantileSketch: a level-0 buffer of 16384 values and
 // 8192 items on every higher level.
 const (
-	SketchBuffer   = 1 << 16
+	SketchBuffer   = 1 << 14
 	SketchCapacity = 1 << 13
 )
 
@@ -42,8 +42,8 @@ const SketchEpsilon = 0.005
 // removes at least C items of weight 2^h (B at level 0), so a level
 // contributes at most n/C (n/B at level 0) to E, whatever the order of values
 // and merges: E/n <= 1/B + H/C with H the number of levels above 0,
-// H <= log2(n/B) + 2. With B = 65536 and C = 8192 that is below 0.005 for any
-// n < 2^52 (about 0.0016 at n = 10^8).
+// H <= log2(n/B) + 2. With B = 16384 and C = 8192 that is below 0.005 for any
+// n < 2^52 (about 0.0018 at n = 10^8).
 //
 // Memory is at most B + H*C items (about 1 MB at 10^8 values). The zero value
 // is not usable: use NewQuantileSketch. A sketch must not be used
@@ -55,9 +55,11 @@ type QuantileSketch struct {
 	odd    []bool      // per level (0 = the buffer): keep the second of each pair next time
 	n      int64       // weight of the items of levels >= 1
 	bound  float64     // certified rank error E (counts)
-	lo, hi float64
-	sorter Sorter
+	lo, hi float64     // of the items, less buf[seen:]
+	seen   int
+	keys   [2][]uint64 // radix sort scratch
 	tmp    []float64
+	spare  []float64 // merge target, swapped with a level
 }
 
 // NewQuantileSketch returns an empty sketch with the default capacities
@@ -81,8 +83,25 @@ func (s *QuantileSketch) Count() int64 { return s.Total() }
 
 // Min and Max are the smallest and largest values added (+Inf and -Inf when
 // empty); they are exact.
-func (s *QuantileSketch) Min() float64 { return s.lo }
-func (s *QuantileSketch) Max() float64 { return s.hi }
+func (s *QuantileSketch) Min() float64 {
+	s.bufBounds()
+	return s.lo
+}
+
+func (s *QuantileSketch) Max() float64 {
+	s.bufBounds()
+	return s.hi
+}
+
+// bufBounds folds the unsorted buffer's values into lo and hi (Add leaves them out
+// of its inner loop; compactBuffer folds them in once sorted).
+func (s *QuantileSketch) bufBounds() {
+	for _, v := range s.buf[s.seen:] {
+		s.lo = min(s.lo, v)
+		s.hi = max(s.hi, v)
+	}
+	s.seen = len(s.buf)
+}
 
 // RankError is the certified bound E on |R̂(x) - R(x)|, in values.
 func (s *QuantileSketch) RankError() float64 { return s.bound }
@@ -110,8 +129,6 @@ func (s *QuantileSketch) Add(x []float64) {
 		for _, v := range x[:k] {
 			if v-v == 0 { // finite
 				s.buf = append(s.buf, v)
-				s.lo = min(s.lo, v)
-				s.hi = max(s.hi, v)
 			}
 		}
 		x = x[k:]
@@ -123,9 +140,67 @@ func (s *QuantileSketch) Add(x []float64) {
 
 // compactBuffer sorts level 0 and compacts it into level 1.
 func (s *QuantileSketch) compactBuffer() {
-	s.sorter.Sort(s.buf)
+	s.sortBuffer()
+	s.lo, s.hi = min(s.lo, s.buf[0]), max(s.hi, s.buf[len(s.buf)-1])
+	s.seen = 0
 	s.buf = s.compact(0, s.buf)
 	s.cascade()
+}
+
+// sortBuffer sorts level 0 ascending (as Sort: -0 before +0): an LSD radix sort
+// (three passes of 11 bits, a pass skipped when all keys share its digit) on the top
+// 33 bits of the order-preserving keys, then an exact sort of each run of keys that
+// agree on those bits (rare unless values are within ~1e-7 of each other, relative).
+func (s *QuantileSketch) sortBuffer() {
+	x := s.buf
+	n := len(x)
+	for i := range s.keys {
+		if cap(s.keys[i]) < n {
+			s.keys[i] = make([]uint64, n)
+		}
+	}
+	src, dst := s.keys[0][:n], s.keys[1][:n]
+	var hist [3][2048]uint32
+	for i, v := range x {
+		k := floatKey(math.Float64bits(v))
+		src[i] = k
+		hist[0][(k>>31)&2047]++
+		hist[1][(k>>42)&2047]++
+		hist[2][(k>>53)&2047]++
+	}
+	for p := range 3 {
+		h := &hist[p]
+		shift := uint(31 + 11*p)
+		if h[(src[0]>>shift)&2047] == uint32(n) {
+			continue
+		}
+		var sum uint32
+		for i := range h {
+			c := h[i]
+			h[i] = sum
+			sum += c
+		}
+		for _, k := range src {
+			d := (k >> shift) & 2047
+			dst[h[d]] = k
+			h[d]++
+		}
+		src, dst = dst, src
+	}
+	for i := 0; i < n; {
+		j := i + 1
+		top := src[i] >> 31
+		for j < n && src[j]>>31 == top {
+			j++
+		}
+		if j-i > 1 {
+			slices.Sort(src[i:j])
+		}
+		i = j
+	}
+	for i, k := range src {
+		x[i] = math.Float64frombits(keyFloat(k))
+	}
 }
 
 // compact halves the even-length prefix of the sorted items of level h into
@@ -154,10 +229,13 @@ func (s *QuantileSketch) compact(h int, items []float64) []float64 {
 	for len(s.levels) < h+1 {
 		s.levels = append(s.levels, nil)
 	}
-	s.levels[h] = mergeSorted(s.levels[h], s.tmp)
+	s.levels[h], s.spare = mergeInto(s.spare[:0], s.levels[h], s.tmp), s.levels[h]
 	rest := items[:0]
 	if m < len(items) {
 		rest = append(rest, items[m])
+	}
+	if h == 0 {
+		s.seen = len(rest) // the odd item is already in lo, hi
 	}
 	return rest
 }
@@ -192,6 +270,22 @@ func mergeSorted(a, b []float64) []float64 {
 	return out
 }
 
+// mergeInto appends the merge of the sorted a and b to dst and returns it.
+func mergeInto(dst, a, b []float64) []float64 {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if b[j] < a[i] {
+			dst = append(dst, b[j])
+			j++
+		} else {
+			dst = append(dst, a[i])
+			i++
+		}
+	}
+	dst = append(dst, a[i:]...)
+	return append(dst, b[j:]...)
+}
+
 // Merge adds the values summarised by o to s; o is unchanged. It panics if the
 // sizes differ. The certified bound of the result is the sum of both bounds
 // plus that of the compactions the merge makes.
@@ -200,7 +294,8 @@ func (s *QuantileSketch) Merge(o *QuantileSketch) {
 		panic("stats: QuantileSketch.Merge of sketches with different sizes")
 	}
 	s.bound += o.bound
-	s.lo, s.hi = min(s.lo, o.lo), max(s.hi, o.hi)
+	s.bufBounds()
+	s.lo, s.hi = min(s.lo, o.Min()), max(s.hi, o.Max())
 	for h, items := range o.levels {
 		for len(s.levels) <= h {
 			s.levels = append(s.levels, nil)
@@ -220,12 +315,14 @@ func (s *QuantileSketch) Merge(o *QuantileSketch) {
 			s.compactBuffer()
 		}
 	}
+	s.seen = len(s.buf) // o's values are in lo, hi
 	s.cascade()
 }
 
 // Clone returns a deep copy of s.
 func (s *QuantileSketch) Clone() *QuantileSketch {
-	c := &QuantileSketch{b: s.b, c: s.c, n: s.n, bound: s.bound, lo: s.lo, hi: s.hi}
+	s.bufBounds()
+	c := &QuantileSketch{b: s.b, c: s.c, n: s.n, bound: s.bound, lo: s.lo, hi: s.hi, seen: len(s.buf)}
 	c.buf = make([]float64, len(s.buf), s.b)
 	copy(c.buf, s.buf)
 	c.odd = slices.Clone(s.odd)
@@ -306,10 +403,10 @@ func (s *QuantileSketch) Quantile(q float64) float64 {
 		return math.NaN()
 	}
 	if q == 0 {
-		return s.lo
+		return s.Min()
 	}
 	if q == 1 {
-		return s.hi
+		return s.Max()
 	}
 	v, w := s.Items()
 	return weightedQuantile(v, w, q)
@@ -348,8 +445,8 @@ func (s *QuantileSketch) AppendBinary(b []byte) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(s.c))
 	b = binary.AppendUvarint(b, uint64(s.n))
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.bound))
-	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.lo))
-	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.hi))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.Min()))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.Max()))
 	nl := len(s.levels) + 1
 	b = binary.AppendUvarint(b, uint64(nl))
 	for h := range nl {
@@ -422,6 +519,7 @@ func (s *QuantileSketch) UnmarshalBinary(data []byte) error {
 			}
 			t.buf = make([]float64, len(items), t.b)
 			copy(t.buf, items)
+			t.seen = len(items)
 		} else {
 			t.levels = append(t.levels, items)
 			weight += k << h

@@ -117,7 +117,7 @@ func TestQuantileSketch_RankError(t *testing.T) {
 	type size struct{ b, c, n int }
 	sizes := []size{{64, 32, 60_000}, {256, 64, 200_000}}
 	if !testing.Short() {
-		sizes = append(sizes, size{SketchBuffer, SketchCapacity, 1_500_000})
+		sizes = append(sizes, size{SketchBuffer, SketchCapacity, 600_000})
 	}
 	shapes := []string{"normal", "ties", "ascending", "descending", "constant", "sawtooth", "lognormal_missing"}
 	r := rand.New(rand.NewPCG(8, 1))
@@ -180,9 +180,9 @@ func TestSketchEpsilon(t *testing.T) {
 			t.Errorf("level bound at n = 2^%d is %v > %v", e, got, SketchEpsilon)
 		}
 	}
-	// At 10^8 the bound is about 0.0016 (doc comment).
-	if got := levelBound(1e8, SketchBuffer, SketchCapacity); got > 0.0017 {
-		t.Errorf("level bound at 1e8 = %v, want <= 0.0017", got)
+	// At 10^8 the bound is about 0.0018 (doc comment).
+	if got := levelBound(1e8, SketchBuffer, SketchCapacity); got > 0.0019 {
+		t.Errorf("level bound at 1e8 = %v, want <= 0.0019", got)
 	}
 }
 
@@ -290,4 +290,31 @@ func BenchmarkQuantileSketch_Add(b *testing.B) {
 		s.Add(x)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/value")
+}
+
+// TestQuantileSketch_Sort: the level-0 sort orders like slices.Sort, -0 before +0,
+// with runs of values that agree on their top 33 bits (near-equal large values).
+func TestQuantileSketch_Sort(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, gen := range []func(i int) float64{
+		func(int) float64 { return r.NormFloat64() },
+		func(int) float64 { return 1.7e9 + r.Float64()*1e-3 }, // timestamps within a ms
+		func(i int) float64 { return float64(i % 3) },
+		func(i int) float64 { return []float64{0, math.Copysign(0, -1), -1e-300, 1e300}[i%4] },
+	} {
+		s := NewQuantileSketchSize(4096, 64)
+		x := make([]float64, 4096)
+		for i := range x {
+			x[i] = gen(i)
+		}
+		s.buf = append(s.buf[:0], x...)
+		s.sortBuffer()
+		want := slices.Clone(x)
+		Sort(want)
+		for i := range want {
+			if math.Float64bits(s.buf[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("sortBuffer()[%d] = %v, want %v (stats.Sort)", i, s.buf[i], want[i])
+			}
+		}
+	}
 }
