@@ -143,19 +143,18 @@ func PermutationSorted(ref, cur []float64, b int, rng *rand.Rand, stats ...func(
 			j++
 		}
 	}
-	label := make([]bool, n+m) // true: reference
-	for i := range n {
-		label[i] = true
-	}
 	k := len(stats)
 	sum, sum2 := make([]float64, k), make([]float64, k)
 	rs, cs := make([]float64, 0, n), make([]float64, 0, m)
 	for range b {
-		rng.Shuffle(len(label), func(i, j int) { label[i], label[j] = label[j], label[i] })
+		// a uniformly random n-subset of the pool for the reference, in pool order
+		// (selection sampling, Knuth's algorithm S): both parts come out sorted
 		rs, cs = rs[:0], cs[:0]
+		need := n
 		for i, v := range pool {
-			if label[i] {
+			if float64(need) > rng.Float64()*float64(len(pool)-i) {
 				rs = append(rs, v)
+				need--
 			} else {
 				cs = append(cs, v)
 			}
