@@ -17,8 +17,8 @@ import (
 // below which a change is negligible:
 //
 //	wasserstein_sd   numeric      W1(ref, cur) / sd(ref): how far the values moved, in reference sd
-//	tail_sd          numeric      the same over the worse outer 5% tail (stats.TailShift), when both
-//	                              sides have at least 1000 values
+//	tail_sd          numeric      the same over the worse tail, the quantile levels 0.5–5% or 95–99.5%
+//	                              (stats.QuantileShift), when both sides have at least 1000 values
 //	total_variation  categorical  (1/2) Σ|r_i - c_i| over the category shares, categories with fewer
 //	                              than 10 rows in both samples together pooled into one "other"
 //	missing_jump     all          rise of the missing share, current - reference
@@ -32,9 +32,9 @@ import (
 //
 //	effect_size = statistic - mean_null,   p = P(Z > (effect_size - threshold) / sd_null).
 //
-// The null comes from 200 permutations of a subsample of at most 2000 values per
+// The null comes from 100 permutations of a subsample of at most 2000 values per
 // side, scaled to the full sizes by sqrt((1/n + 1/m) / (1/a + 1/b)) (numeric), or
-// from 200 multinomial draws of both totals from the pooled category shares
+// from 100 multinomial draws of both totals from the pooled category shares
 // (categorical). The shares are tested by Wald tests against the threshold as the
 // margin. Benjamini–Hochberg then controls the false discovery rate over every test
 // of the run (Finalize), and a column drifts when one of its tests has q <= fdr.
@@ -85,13 +85,14 @@ func IsThresholdKey(name string) bool {
 
 // Fixed parameters of the driftwatch tests.
 const (
-	dwSubsample  = 2000 // values per side that the permutations of a numeric column split
-	dwResamples  = 200  // permutations (numeric) or multinomial draws (categorical) per column
-	dwTailShare  = 0.05 // the tail of tail_sd
-	dwTailMin    = 1000 // values per side for tail_sd (50 per 5% tail)
-	dwRareCount  = 10   // categories with fewer rows (both sides together) are pooled
-	dwUnseenP    = 0.01 // an absent category counts as unseen when P(absent | same distribution) <= this
-	dwNoiseShare = 0.5  // insufficient when the null's standard deviation exceeds this × threshold
+	dwSubsample  = 2000  // values per side that the permutations of a numeric column split
+	dwResamples  = 100   // permutations (numeric) or multinomial draws (categorical) per column
+	dwTailShare  = 0.05  // the tail of tail_sd ...
+	dwTailTrim   = 0.005 // ... less its outermost levels, whose noise falls too slowly for heavy tails
+	dwTailMin    = 1000  // values per side for tail_sd (50 per 5% tail)
+	dwRareCount  = 10    // categories with fewer rows (both sides together) are pooled
+	dwUnseenP    = 0.01  // an absent category counts as unseen when P(absent | same distribution) <= this
+	dwNoiseShare = 0.5   // insufficient when the null's standard deviation exceeds this × threshold
 )
 
 func (driftwatchPreset) Name() string { return "driftwatch" }
@@ -297,7 +298,7 @@ func dwNumeric(c *ColumnData, o *Options, rng *rand.Rand) []TestResult {
 	cs := stats.Subsample(nil, c.Cur, b, rng)
 	fns := []func(r, c []float64) float64{stats.Wasserstein}
 	if withTail {
-		fns = append(fns, func(r, c []float64) float64 { return stats.TailShift(r, c, dwTailShare) })
+		fns = append(fns, func(r, c []float64) float64 { return math.Max(tailShifts(r, c)) })
 	}
 	null := stats.PermutationSorted(rs, cs, dwResamples, rng, fns...)
 	f := math.Sqrt((1/float64(n) + 1/float64(m)) / (1/float64(a) + 1/float64(b)))
@@ -312,7 +313,7 @@ func dwNumeric(c *ColumnData, o *Options, rng *rand.Rand) []TestResult {
 	w.note = fmt.Sprintf("values moved %.2g %s (Wasserstein, threshold %g)", float64(*w.EffectSize), unitNote, thW)
 	out := []TestResult{w}
 	if withTail {
-		lo, up := stats.TailShifts(c.Ref, c.Cur, dwTailShare)
+		lo, up := tailShifts(c.Ref, c.Cur)
 		t := test(TestTailSD, math.Max(lo, up), 1, thT)
 		side := "upper"
 		if lo > up {
@@ -322,6 +323,11 @@ func dwNumeric(c *ColumnData, o *Options, rng *rand.Rand) []TestResult {
 		out = append(out, t)
 	}
 	return out
+}
+
+// tailShifts is the mean quantile distance over the lower and the upper tail.
+func tailShifts(r, c []float64) (lower, upper float64) {
+	return stats.QuantileShift(r, c, dwTailTrim, dwTailShare), stats.QuantileShift(r, c, 1-dwTailShare, 1-dwTailTrim)
 }
 
 func pooledSD(r, c []float64) float64 {

@@ -11,77 +11,82 @@ func closeTo(got, want, rel, abs float64) bool {
 	return math.Abs(got-want) <= abs+rel*math.Abs(want)
 }
 
-// Reference values: testdata/tailshift.py (NumPy 1.24), the exact integral of
-// |Q_c(u) - Q_r(u)| over each outer tail with Q = numpy.quantile(x, u,
-// method="inverted_cdf"), evaluated on every piece between the breakpoints k/n, k/m.
-func TestTailShifts(t *testing.T) {
+// Reference values: testdata/quantileshift.py (NumPy 1.24), the exact
+// (1/(hi-lo)) ∫_lo^hi |Q_c(u) - Q_r(u)| du with Q = numpy.quantile(x, u,
+// method="inverted_cdf"), evaluated on every piece between the breakpoints k/n, k/m;
+// over [0, 1] equal to scipy.stats.wasserstein_distance (SciPy 1.10).
+func TestQuantileShift(t *testing.T) {
+	type span struct{ lo, hi, want float64 }
 	cases := []struct {
-		name   string
-		r, c   []float64
-		share  float64
-		lo, up float64
+		name  string
+		r, c  []float64
+		spans []span
 	}{
-		{name: "tiny", r: []float64{1, 2, 3}, c: []float64{2, 5}, share: 0.5, lo: 0.6666666666666666, up: 2.333333333333333},
-		{name: "ties", share: 0.25, lo: 0.16, up: 0.68,
+		{name: "tiny", spans: []span{{0, 0.5, 0.6666666666666666}, {0.5, 1, 2.333333333333333}, {0, 1, 1.5}},
+			r: []float64{1, 2, 3},
+			c: []float64{2, 5}},
+		{name: "ties", spans: []span{{0, 0.25, 0.16}, {0.75, 1, 0.68}, {0, 1, 0.49263157894736836}},
 			r: []float64{-2, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2},
 			c: []float64{-1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}},
-		{name: "shift", share: 0.05, lo: 1.2453510642924008, up: 1.1541834013978982,
+		{name: "shift", spans: []span{{0, 0.05, 1.2453510642924008}, {0.95, 1, 1.1541834013978982}, {0.9, 0.99, 1.1274965035913669}, {0, 1, 0.9711021416909206}},
 			r: []float64{-2.516759710820513, -1.901222739800844, -1.8417350377917323, -1.5301357655053935, -1.344214547285082, -1.289537739784976, -1.2674464814437032, -0.9916465549964624, -0.9785190780566395, -0.9304680447082047, -0.8905918387572742, -0.8088372394255993, -0.8075346753318965, -0.6204748998199404, -0.583600432743302, -0.5386928958466366, -0.49220651855132963, -0.47775327603393064, -0.45761576104021817, -0.45467078517172255, -0.2741378553622176, -0.23509113107468127, -0.18693094462995438, -0.11170194958415963, -0.048500945401071985, -0.0325217049455206, -0.02925182246327349, 0.0012301533574825742, 0.060143602597438485, 0.10541424899789856, 0.11330898600330756, 0.15675108662422516, 0.2712643588217015, 0.2987455375084699, 0.35688700816006075, 0.4898420501851982, 0.6953031944582878, 0.8843898673831739, 1.0608986233860787, 1.3402152455545335},
 			c: []float64{-1.0471446781284823, -0.7250558264176934, -0.6992889021052233, -0.6871945278501399, -0.1756622510056528, -0.1414703941072214, -0.07930159650267321, 0.036692423461584855, 0.3038040271955033, 0.31121787464925066, 0.4334826798505844, 0.5637817742550619, 0.5745162287714635, 0.5761402303770081, 0.6104641432494806, 0.6193540256965813, 0.6272684112258309, 0.703138610389609, 1.0766895836701853, 1.167247560834328, 1.182910267195206, 1.2622597120847119, 1.3593826880215982, 1.3987638721004076, 1.8588234217415376, 1.938522591656152, 2.500416546342423}},
-		{name: "scale", share: 0.1, lo: 1.6223603292345963, up: 1.6164350916609942,
+		{name: "scale", spans: []span{{0, 0.1, 1.6223603292345963}, {0.9, 1, 1.6164350916609942}, {0.005, 0.05, 1.9543148976766}, {0, 1, 0.7229985602344474}},
 			r: []float64{-2.0353289449399323, -1.9924197841744944, -1.6882041173665416, -1.323527792484255, -1.2908932453234871, -1.1140671431510563, -0.7946423659870495, -0.46316986495236695, -0.4435812229744192, -0.4280249425728672, -0.3685758940999591, -0.3398695517131494, -0.32721342022219785, -0.3036803883647294, -0.25019540051792494, -0.19728422796572256, -0.12077044508645512, -0.09728692567008902, -0.024143613009932233, -0.011521468038548173, -0.005399560671626605, 0.34668004887842974, 0.35258906728526535, 0.5833823541804138, 0.6469034225734218, 0.6530885027011638, 0.6683810232673438, 0.6894039005707556, 1.052126358426947, 1.145222007454132, 1.1661277761902227, 1.2570149772868198, 1.5235294004561601},
 			c: []float64{-4.2571340836442895, -3.9954925858141097, -3.4921929507478175, -3.0736698805829774, -2.555450303302341, -2.262814941046117, -2.108969244098221, -2.0673516641473775, -1.9503046455574924, -1.7998552151971905, -1.7159129543530878, -1.6909940657586482, -1.6634463628241634, -1.5865928064060872, -1.2521461994403944, -1.2478871728878118, -1.182056705712548, -1.0857838634603736, -0.6089537554228744, -0.5478325443446407, -0.41186066050643294, -0.3528121318115164, -0.3197339319412727, -0.30817514641202637, -0.23721964775538806, -0.15836263723168367, -0.1316098120004142, -0.10238082538335315, 0.02664919382651952, 0.07057369732294827, 0.17861297153810057, 0.2619024151695996, 0.3281055914244451, 0.3854918252101448, 0.4108078921293978, 0.5196782013487267, 0.7256795983775086, 0.9860265828247127, 1.0398152740677968, 1.4049259102410885, 1.5134770053285351, 1.5579821686849225, 1.6932170429623268, 1.9318432374576178, 1.9441334158340855, 2.1971735195138353, 2.4982974991169096, 2.5141386274287854, 2.883414311045223, 4.489513252972099}},
 	}
 	for _, tc := range cases {
-		lo, up := TailShifts(tc.r, tc.c, tc.share)
-		if !closeTo(lo, tc.lo, 1e-12, 1e-14) || !closeTo(up, tc.up, 1e-12, 1e-14) {
-			t.Errorf("%s: TailShifts(share %g) = %v, %v, want %v, %v", tc.name, tc.share, lo, up, tc.lo, tc.up)
+		for _, sp := range tc.spans {
+			if got := QuantileShift(tc.r, tc.c, sp.lo, sp.hi); !closeTo(got, sp.want, 1e-12, 1e-14) {
+				t.Errorf("%s: QuantileShift(%v, %v) = %v, want %v", tc.name, sp.lo, sp.hi, got, sp.want)
+			}
 		}
-		if got := TailShift(tc.r, tc.c, tc.share); got != math.Max(lo, up) {
-			t.Errorf("%s: TailShift = %v, want max(%v, %v)", tc.name, got, lo, up)
+		if got, w := QuantileShift(tc.r, tc.c, 0, 1), Wasserstein(tc.r, tc.c); !closeTo(got, w, 1e-12, 1e-15) {
+			t.Errorf("%s: QuantileShift over [0, 1] = %v, Wasserstein = %v", tc.name, got, w)
 		}
 	}
 }
 
-func TestTailShift_metamorphic(t *testing.T) {
+func TestQuantileShift_metamorphic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	r := make([]float64, 500)
 	for i := range r {
 		r[i] = rng.NormFloat64()
 	}
 	slices.Sort(r)
-	if got := TailShift(r, r, 0.05); got != 0 {
-		t.Errorf("TailShift(x, x) = %v, want 0", got)
+	if got := QuantileShift(r, r, 0.95, 0.995); got != 0 {
+		t.Errorf("QuantileShift(x, x) = %v, want 0", got)
 	}
 	// a shift by d moves every quantile by d
 	c := make([]float64, len(r))
 	for i, v := range r {
 		c[i] = v + 0.7
 	}
-	if got := TailShift(r, c, 0.05); !closeTo(got, 0.7, 1e-12, 0) {
-		t.Errorf("TailShift(x, x+0.7) = %v, want 0.7", got)
+	if got := QuantileShift(r, c, 0.95, 0.995); !closeTo(got, 0.7, 1e-12, 0) {
+		t.Errorf("QuantileShift(x, x+0.7) = %v, want 0.7", got)
 	}
-	// the top 2% moved by 3: the upper 5% tail moves by 3 * 2/5, the lower not at all
+	// the top 2% moved by 3: the upper 5% moves by 3 * 2/5, the lower not at all
 	copy(c, r)
 	for i := len(c) - 10; i < len(c); i++ {
 		c[i] += 3
 	}
-	lo, up := TailShifts(r, c, 0.05)
+	lo, up := QuantileShift(r, c, 0, 0.05), QuantileShift(r, c, 0.95, 1)
 	if lo != 0 || !closeTo(up, 1.2, 1e-12, 0) {
-		t.Errorf("TailShifts(top 2%% +3) = %v, %v, want 0, 1.2", lo, up)
+		t.Errorf("QuantileShift(top 2%% +3) = %v, %v, want 0, 1.2", lo, up)
 	}
 	// symmetry
-	a, b := TailShift(r, c, 0.1), TailShift(c, r, 0.1)
-	if a != b {
-		t.Errorf("TailShift not symmetric: %v vs %v", a, b)
+	if a, b := QuantileShift(r, c, 0.9, 1), QuantileShift(c, r, 0.9, 1); a != b {
+		t.Errorf("QuantileShift not symmetric: %v vs %v", a, b)
 	}
 }
 
-func TestTailShift_panics(t *testing.T) {
+func TestQuantileShift_panics(t *testing.T) {
+	x := []float64{1}
 	for name, f := range map[string]func(){
-		"empty":      func() { TailShift(nil, []float64{1}, 0.05) },
-		"share 0":    func() { TailShift([]float64{1}, []float64{1}, 0) },
-		"share 0.75": func() { TailShift([]float64{1}, []float64{1}, 0.75) },
+		"empty":   func() { QuantileShift(nil, x, 0, 1) },
+		"lo = hi": func() { QuantileShift(x, x, 0.5, 0.5) },
+		"hi > 1":  func() { QuantileShift(x, x, 0.5, 1.5) },
+		"lo < 0":  func() { QuantileShift(x, x, -0.1, 0.5) },
 	} {
 		func() {
 			defer func() {
@@ -304,7 +309,7 @@ func BenchmarkPermutationSorted(b *testing.B) {
 	}
 	slices.Sort(r)
 	slices.Sort(c)
-	tail := func(a, b []float64) float64 { return TailShift(a, b, 0.05) }
+	tail := func(a, b []float64) float64 { return QuantileShift(a, b, 0.95, 0.995) }
 	b.ReportAllocs()
 	for b.Loop() {
 		PermutationSorted(r, c, 200, rng, Wasserstein, tail)
