@@ -3,6 +3,7 @@ package jobs
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/driftwatch/driftwatch/internal/blobio"
 	"github.com/driftwatch/driftwatch/pipeline"
 )
 
@@ -338,5 +343,69 @@ jobs:
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%s: error %v, want %q", bad.yaml, err, bad.want)
 		}
+	}
+}
+
+// TestProfile_S3: data, profiles and merged profiles in an S3-compatible server run in
+// the test process (real HTTP): profile --input s3://… --out s3://…, merge of s3://
+// profiles, and compare with an s3:// profile on one side and s3:// data on the other
+// give the report of the same data on disk.
+func TestProfile_S3(t *testing.T) {
+	backend := s3mem.New()
+	if err := backend.CreateBucket("ml"); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(gofakes3.New(backend).Server())
+	defer ts.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	url := func(key string) string {
+		return fmt.Sprintf("s3://ml/%s?endpoint=%s&use_path_style=true", key, ts.URL)
+	}
+	dir := filepath.Dir(liveConfig(t, ""))
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		b, _ := os.ReadFile(p)
+		return blobio.WriteAll(t.Context(), url(filepath.ToSlash(rel)), b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := cli(t, "profile", "--input", url("ref"), "--out", url("profiles/ref.dwprof"), "--mode", "exact"); r.code != 0 {
+		t.Fatalf("profile s3: %d %s", r.code, r.stderr)
+	}
+	for k := range 2 {
+		r := cli(t, "profile", "--input", url("live"), "--out", url(fmt.Sprintf("profiles/live-%d.dwprof", k)), "--mode", "exact", "--shard", fmt.Sprintf("%d/2", k))
+		if r.code != 0 {
+			t.Fatalf("profile shard: %d %s", r.code, r.stderr)
+		}
+	}
+	if r := cli(t, "merge", url("profiles/live-0.dwprof"), url("profiles/live-1.dwprof"), "--out", url("profiles/live.dwprof")); r.code != 0 {
+		t.Fatalf("merge s3: %d %s", r.code, r.stderr)
+	}
+	want := cli(t, "compare", "--reference", filepath.Join(dir, "ref"), "--current", filepath.Join(dir, "live"), "--method", allMethodsList)
+	for _, pair := range [][2]string{
+		{url("profiles/ref.dwprof"), url("profiles/live.dwprof")},
+		{url("profiles/ref.dwprof"), url("live")},
+		{url("ref"), url("live")},
+	} {
+		got := cli(t, "compare", "--reference", pair[0], "--current", pair[1], "--method", allMethodsList)
+		if got.code != 0 {
+			t.Fatalf("compare %v: %d %s", pair, got.code, got.stderr)
+		}
+		if columnsOf(t, got.stdout) != columnsOf(t, want.stdout) {
+			t.Errorf("compare %s %s: columns differ from the data on disk", pair[0], pair[1])
+		}
+	}
+	names, err := ListProfileDir(t.Context(), url("profiles"))
+	if err != nil || !slices.Equal(names, []string{"live-0.dwprof", "live-1.dwprof", "live.dwprof", "ref.dwprof"}) {
+		t.Errorf("ListProfileDir(s3) = %v, %v", names, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/driftwatch/driftwatch/internal/atomicfile"
+	"github.com/driftwatch/driftwatch/internal/blobio"
 	"github.com/driftwatch/driftwatch/pipeline"
 )
 
@@ -19,10 +20,7 @@ import (
 // replace an object atomically by nature.
 
 // isURL reports whether p is a URL (scheme://…) rather than a local path.
-func isURL(p string) bool {
-	i := strings.Index(p, "://")
-	return i > 0 && !strings.ContainsAny(p[:i], `/\.`)
-}
+func isURL(p string) bool { return blobio.IsURL(p) }
 
 // ReadProfileFile reads the profile at path (a local file or a URL).
 func ReadProfileFile(ctx context.Context, path string) (*pipeline.Profile, error) {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/driftwatch/driftwatch/internal/blobio"
 	"github.com/driftwatch/driftwatch/pipeline"
 )
 
@@ -110,8 +112,12 @@ func newParquet(dec Decoder, deps Deps) (pipeline.Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
 	}
+	part, _ := parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
+	if blobio.IsURL(cfg.Path) { // object storage (blob.go)
+		return newBlobDataset("parquet", cfg.Path, cfg.Timestamp, formatParquet, part, deps)
+	}
 	d := newDataset("parquet", cfg.Path, cfg.Timestamp, formatParquet, deps)
-	d.part, _ = parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
+	d.part = part
 	return d, nil
 }
 
@@ -130,8 +136,12 @@ func newArrow(dec Decoder, deps Deps) (pipeline.Dataset, error) {
 	case ArrowFormatStream:
 		f = formatArrowStream
 	}
+	part, _ := parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
+	if blobio.IsURL(cfg.Path) { // object storage (blob.go)
+		return newBlobDataset("arrow", cfg.Path, cfg.Timestamp, f, part, deps)
+	}
 	d := newDataset("arrow", cfg.Path, cfg.Timestamp, f, deps)
-	d.part, _ = parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
+	d.part = part
 	return d, nil
 }
 
@@ -143,8 +153,12 @@ func newAuto(dec Decoder, deps Deps) (pipeline.Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("auto: %w", err)
 	}
+	part, _ := parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
+	if blobio.IsURL(cfg.Path) { // object storage (blob.go)
+		return newBlobDataset("auto", cfg.Path, cfg.Timestamp, formatAuto, part, deps)
+	}
 	d := newDataset("auto", cfg.Path, cfg.Timestamp, formatAuto, deps)
-	d.part, _ = parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
+	d.part = part
 	return d, nil
 }
 
@@ -158,12 +172,20 @@ func FromPath(path string, deps Deps) (pipeline.Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", path, err)
 	}
+	if blobio.IsURL(path) { // object storage (blob.go)
+		return newBlobDataset("auto", path, "", formatAuto, partitioning{mode: PartitionsAuto, loc: time.UTC}, deps)
+	}
 	return newDataset("auto", path, "", formatAuto, deps), nil
 }
 
 // WithTimestamp returns a copy of a dataset built by this package with its timestamp
 // column (for window filtering) set to col. It returns ds unchanged for other datasets.
 func WithTimestamp(ds pipeline.Dataset, col string) pipeline.Dataset {
+	if b, ok := ds.(*blobDataset); ok {
+		c := *b
+		c.timestamp = col
+		return &c
+	}
 	d, ok := ds.(*dataset)
 	if !ok {
 		return ds

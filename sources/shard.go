@@ -51,6 +51,9 @@ func (d *shardDataset) Open(ctx context.Context, w pipeline.Window) (pipeline.So
 		return nil, err
 	}
 	s, ok := src.(*source)
+	if t, isTemp := src.(*tempSource); isTemp { // object storage (blob.go)
+		s, ok = t.source, true
+	}
 	if !ok {
 		src.Close()
 		return nil, fmt.Errorf("shard %d/%d of %s: not a file dataset", d.k, d.n, d.Dataset)
@@ -76,5 +79,5 @@ func (d *shardDataset) Open(ctx context.Context, w pipeline.Window) (pipeline.So
 		}
 	}
 	s.desc = d.String()
-	return s, nil
+	return src, nil
 }
