@@ -37,7 +37,7 @@ var presets = map[string]Preset{
 }
 
 // DefaultPreset is the preset used when none is named.
-const DefaultPreset = "evidently"
+const DefaultPreset = "driftwatch"
 
 // LookupPreset returns the preset called name.
 func LookupPreset(name string) (Preset, error) {

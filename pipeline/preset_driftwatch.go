@@ -406,8 +406,12 @@ func dwCategorical(c *ColumnData, o *Options, rng *rand.Rand) []TestResult {
 		if len(labels) > 3 {
 			labels = append(labels[:3], "…")
 		}
-		u.note = fmt.Sprintf("%s of current rows in %g categories the reference never had%s (threshold %s)",
-			pct(s), unseen, labelList(labels), pct(thU))
+		noun := "categories"
+		if unseen == 1 {
+			noun = "category"
+		}
+		u.note = fmt.Sprintf("%s of current rows in %g %s the reference never had%s (threshold %s)",
+			pct(s), unseen, noun, labelList(labels), pct(thU))
 		out = append(out, u)
 	}
 	return out

@@ -66,7 +66,7 @@ func TestRun_DataFacts(t *testing.T) {
 		{Name: "inf", Kind: KindNumeric, Float64: curInf},
 		{Name: "new", Kind: KindNumeric, Float64: normal(r, n, 0, 1)},
 	}}
-	rep, err := Run(context.Background(), Input{Reference: ref, Current: cur}, Options{})
+	rep, err := Run(context.Background(), Input{Reference: ref, Current: cur}, Options{Preset: "evidently"})
 	if err != nil {
 		t.Fatal(err)
 	}

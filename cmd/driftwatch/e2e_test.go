@@ -242,7 +242,7 @@ func TestRun_FailOnDrift(t *testing.T) {
 func TestCompare_Formats(t *testing.T) {
 	ref := filepath.Join(demoDir, "reference")
 	cur := filepath.Join(demoDir, "live", "dt=2026-11-26")
-	res := run(t, t.TempDir(), nil, "compare", "--reference", ref, "--current", cur, "--id", "request_id", "--timestamp", "ts")
+	res := run(t, t.TempDir(), nil, "compare", "--reference", ref, "--current", cur, "--id", "request_id", "--timestamp", "ts", "--preset", "evidently")
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
