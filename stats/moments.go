@@ -20,46 +20,39 @@ type Moments struct {
 }
 
 // MomentsOf returns the moments of the finite values of x (NaN and ±Inf are
-// skipped): the mean from a compensated sum (Knuth's branch-free two-sum in two
-// lanes), M2 by the corrected two-pass formula sum d^2 - (sum d)^2/n with
-// d = x - mean (Chan, Golub & LeVeque 1983), both accurate to a few ulps.
+// skipped) in two passes: a first mean m0 from a four-lane sum, then with
+// d = x - m0 the refined mean m0 + sum d/n and M2 = sum d^2 - (sum d)^2/n (the
+// corrected two-pass algorithm of Chan, Golub & LeVeque 1983), both accurate to a
+// few ulps.
 func MomentsOf(x []float64) Moments {
-	m := Moments{Min: math.Inf(1), Max: math.Inf(-1)}
-	var s0, s1, c0, c1 float64
+	var s0, s1, s2, s3 float64
 	lo, hi := math.Inf(1), math.Inf(-1)
 	n := 0
 	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		a, b := x[i], x[i+1]
-		if a-a != 0 || b-b != 0 {
+	for ; i+4 <= len(x); i += 4 {
+		a, b, c, d := x[i], x[i+1], x[i+2], x[i+3]
+		if a-a != 0 || b-b != 0 || c-c != 0 || d-d != 0 {
 			break // a missing value: finish on the slow path
 		}
-		t := s0 + a
-		bp := t - s0
-		c0 += (s0 - (t - bp)) + (a - bp)
-		s0 = t
-		u := s1 + b
-		bq := u - s1
-		c1 += (s1 - (u - bq)) + (b - bq)
-		s1 = u
-		lo = min(lo, a, b)
-		hi = max(hi, a, b)
-		n += 2
+		s0 += a
+		s1 += b
+		s2 += c
+		s3 += d
+		lo = min(lo, a, b, c, d)
+		hi = max(hi, a, b, c, d)
+		n += 4
 	}
 	for ; i < len(x); i++ {
 		a := x[i]
 		if a-a != 0 {
 			continue
 		}
-		t := s0 + a
-		bp := t - s0
-		c0 += (s0 - (t - bp)) + (a - bp)
-		s0 = t
+		s0 += a
 		lo = min(lo, a)
 		hi = max(hi, a)
 		n++
 	}
-	m.N, m.Min, m.Max = int64(n), lo, hi
+	m := Moments{N: int64(n), Min: lo, Max: hi}
 	if n == 0 {
 		return m
 	}
@@ -68,27 +61,24 @@ func MomentsOf(x []float64) Moments {
 		return m
 	}
 	fn := float64(n)
-	t := s0 + s1
-	bp := t - s0
-	c := c0 + c1 + (s0 - (t - bp)) + (s1 - bp)
-	m.Mean = (t + c) / fn
-	if math.IsInf(m.Mean, 0) || math.IsNaN(m.Mean) { // the sum overflowed: scale down
-		var s float64
+	m0 := ((s0 + s1) + (s2 + s3)) / fn
+	if math.IsInf(m0, 0) || math.IsNaN(m0) { // the sum overflowed: scale down
+		m0 = 0
 		for _, v := range x {
 			if v-v == 0 {
-				s += v / fn
+				m0 += v / fn
 			}
 		}
-		m.Mean = s
 	}
 	var sd, m2 float64
 	for _, v := range x {
 		if v-v == 0 {
-			d := v - m.Mean
+			d := v - m0
 			m2 += d * d
 			sd += d
 		}
 	}
+	m.Mean = m0 + sd/fn
 	m.M2 = m2 - sd*sd/fn
 	return m
 }

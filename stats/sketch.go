@@ -272,18 +272,27 @@ func mergeSorted(a, b []float64) []float64 {
 
 // mergeInto appends the merge of the sorted a and b to dst and returns it.
 func mergeInto(dst, a, b []float64) []float64 {
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if b[j] < a[i] {
-			dst = append(dst, b[j])
-			j++
-		} else {
-			dst = append(dst, a[i])
-			i++
-		}
+	n := len(a) + len(b)
+	if cap(dst) < n {
+		dst = make([]float64, 0, n)
 	}
-	dst = append(dst, a[i:]...)
-	return append(dst, b[j:]...)
+	out := dst[:n]
+	i, j, k := 0, 0, 0
+	// branch-free: both sides are read and the smaller value kept (ties from a)
+	for i < len(a) && j < len(b) {
+		x, y := a[i], b[j]
+		v, t := x, 1
+		if y < x {
+			v, t = y, 0
+		}
+		out[k] = v
+		k++
+		i += t
+		j += 1 - t
+	}
+	k += copy(out[k:], a[i:])
+	copy(out[k:], b[j:])
+	return out
 }
 
 // Merge adds the values summarised by o to s; o is unchanged. It panics if the
