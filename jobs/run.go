@@ -214,10 +214,10 @@ func (j *Job) RunWith(ctx context.Context, at time.Time, env Env, ro RunOptions)
 			continue
 		}
 		if l, ok := s.(interface {
-			Location(*pipeline.Report) (string, error)
+			Locations(*pipeline.Report) ([]string, error)
 		}); ok {
-			if p, err := l.Location(rep); err == nil {
-				sum.Reports = append(sum.Reports, p)
+			if ps, err := l.Locations(rep); err == nil {
+				sum.Reports = append(sum.Reports, ps...)
 			}
 		}
 	}
