@@ -88,7 +88,7 @@ jobs:
       window: 24h
     columns: {id: request_id, timestamp: ts, target: churned, prediction: prediction, scores: [score]}
     sinks:
-      - {type: file, path: "out/{job}/{logical_date}.json"}
+      - {type: file, path: "out/{job}/{logical_date}.json", format: [json, html]}
 `
 
 func writeConfig(t *testing.T, text string) string {
@@ -174,8 +174,11 @@ func TestRun_Demo(t *testing.T) {
 	if err := json.Unmarshal([]byte(lastLine(res.stdout)), &sum); err != nil {
 		t.Fatalf("last stdout line is not JSON: %v\n%s", err, lastLine(res.stdout))
 	}
-	if len(sum.Jobs) != 1 || sum.Jobs[0].Job != "churn-daily" || len(sum.Jobs[0].Reports) != 1 {
-		t.Fatalf("summary = %+v", sum)
+	if len(sum.Jobs) != 1 || sum.Jobs[0].Job != "churn-daily" || len(sum.Jobs[0].Reports) != 2 {
+		t.Fatalf("summary = %+v, want one job with two report files", sum)
+	}
+	if html := filepath.Join(dir, "out", "churn-daily", "2026-11-27.html"); sum.Jobs[0].Reports[1] != html {
+		t.Errorf("second report %s, want %s", sum.Jobs[0].Reports[1], html)
 	}
 	want := filepath.Join(dir, "out", "churn-daily", "2026-11-27.json")
 	if sum.Jobs[0].Reports[0] != want {
