@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/driftwatch/driftwatch/internal/yamlx"
@@ -83,7 +85,7 @@ type ColumnsConfig struct {
 
 // DriftConfig chooses methods and thresholds.
 type DriftConfig struct {
-	Preset     string                       `yaml:"preset"`  // evidently (default)
+	Preset     string                       `yaml:"preset"`  // driftwatch (default) or evidently
 	Methods    []string                     `yaml:"methods"` // force these methods instead of the preset
 	Binning    string                       `yaml:"binning"` // default | sturges
 	DriftShare float64                      `yaml:"drift_share"`
@@ -196,8 +198,8 @@ func (c *Config) Validate() error {
 			add(p+".drift.drift_share", "must be in (0, 1], got %g", d.DriftShare)
 		}
 		for m := range d.Thresholds {
-			if _, ok := pipeline.LookupMethod(m); !ok {
-				add(p+".drift.thresholds."+m, "unknown method (valid: %v)", pipeline.MethodNames())
+			if !pipeline.IsThresholdKey(m) {
+				add(p+".drift.thresholds."+m, "unknown threshold key (valid: %s)", thresholdKeys())
 			}
 		}
 		for col, cd := range d.Columns {
@@ -206,8 +208,8 @@ func (c *Config) Validate() error {
 				add(cp+".methods", "%v", err)
 			}
 			for m := range cd.Thresholds {
-				if _, ok := pipeline.LookupMethod(m); !ok {
-					add(cp+".thresholds."+m, "unknown method (valid: %v)", pipeline.MethodNames())
+				if !pipeline.IsThresholdKey(m) {
+					add(cp+".thresholds."+m, "unknown threshold key (valid: %s)", thresholdKeys())
 				}
 			}
 		}
@@ -224,4 +226,15 @@ func (c *Config) Job(name string) (*JobConfig, bool) {
 		}
 	}
 	return nil, false
+}
+
+// thresholdKeys lists what may key drift.thresholds: every method name and the
+// driftwatch preset's test names and parameters.
+func thresholdKeys() string {
+	keys := pipeline.MethodNames()
+	for k := range pipeline.DriftwatchThresholds() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
 }

@@ -122,3 +122,21 @@ func TestParseTime(t *testing.T) {
 		t.Error("ParseTime(yesterday) gave no error")
 	}
 }
+
+// TestConfig_DriftwatchThresholdKeys: the driftwatch preset's test names and parameters
+// are valid threshold keys, per job and per column.
+func TestConfig_DriftwatchThresholdKeys(t *testing.T) {
+	src := `
+jobs:
+  - name: a
+    reference: {type: parquet, path: r.parquet}
+    current: {type: parquet, path: c.parquet}
+    drift:
+      thresholds: {wasserstein_sd: 0.2, tail_sd: 0.4, total_variation: 0.1, missing_jump: 0.1, unseen_share: 0.02, fdr: 0.01, min_count: 100, psi: 0.2}
+      columns:
+        income: {thresholds: {wasserstein_sd: 0.3}}
+`
+	if _, err := ParseConfig([]byte(src), "inline.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}
