@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"io"
+	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/driftwatch/driftwatch/internal/blobio"
@@ -53,4 +55,40 @@ func isProfileURL(ctx context.Context, url string) (bool, error) {
 		return false, nil // not a single readable object: data (a folder or a glob)
 	}
 	return pipeline.IsProfile(b), nil
+}
+
+// globURL returns the URLs of the objects matching a URL whose key is a glob, sorted
+// by key, with the original query.
+func globURL(ctx context.Context, pattern string) ([]string, error) {
+	l, err := blobio.Parse(pattern)
+	if err != nil {
+		return nil, err
+	}
+	b, err := blobio.OpenBucket(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	objs, err := blobio.List(ctx, b, l)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, o := range objs {
+		v := *u
+		if v.Scheme == "file" {
+			bu, _ := url.Parse(l.Bucket)
+			v.Path = strings.TrimSuffix(bu.Path, "/") + "/" + o.Key
+		} else {
+			v.Path = "/" + o.Key
+		}
+		v.RawPath = ""
+		out = append(out, v.String())
+	}
+	sort.Strings(out)
+	return out, nil
 }

@@ -157,7 +157,18 @@ func cmdMerge(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	var paths []string
 	for _, in := range inputs {
-		if !strings.Contains(in, "://") && strings.ContainsAny(in, "*?[") {
+		if isURL(in) && strings.ContainsAny(in, "*[") {
+			m, err := globURL(ctx, in)
+			if err != nil {
+				return 0, fmt.Errorf("merge: %w", err)
+			}
+			if len(m) == 0 {
+				return 0, usagef("merge: %q matches no object", in)
+			}
+			paths = append(paths, m...)
+			continue
+		}
+		if !isURL(in) && strings.ContainsAny(in, "*?[") {
 			m, err := filepath.Glob(in)
 			if err != nil || len(m) == 0 {
 				return 0, usagef("merge: %q matches no file", in)
