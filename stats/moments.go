@@ -1,6 +1,10 @@
 package stats
 
-import "math"
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+)
 
 // Moments summarise a sample for its mean and variance in a form that merges:
 // the count N, the mean, M2 = sum (x - mean)^2, and the min and max. Two
@@ -317,7 +321,7 @@ func (m *CoMomentMatrix) Add(cols [][]float64) {
 		for i := 0; i < k; i++ {
 			a := m.shifted[i][lo:hi]
 			for j := i + 1; j < k; j++ {
-				m.sxy[p] += dot(a, m.shifted[j][lo:hi])
+				m.sxy[p] += floats.Dot(a, m.shifted[j][lo:hi]) // assembly on amd64
 				p++
 			}
 		}
@@ -370,23 +374,6 @@ func intersect(a, b []int32) int64 {
 		}
 	}
 	return n
-}
-
-// dot is sum a_i b_i with four accumulators.
-func dot(a, b []float64) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // Merge adds the pairs of o (same K) to m. It panics if K differs.
