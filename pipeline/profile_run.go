@@ -303,7 +303,7 @@ func (a *approxData) bins(b stats.Binning) stats.Bins {
 		l1, h1 := a.ref.minMax()
 		l2, h2 := a.cur.minMax()
 		lo, hi := min(l1, l2), max(h1, h2)
-		edges := sturgesEdgesRange(lo, hi, a.ref.n()+a.cur.n())
+		edges := stats.SturgesEdges(lo, hi, int(a.ref.n()+a.cur.n()))
 		if a.ref.sketch() || a.cur.sketch() {
 			a.note("sturges bins counted from the sketches")
 		}
@@ -421,33 +421,6 @@ func (c *ColumnData) approxMethod(name string) func(*ColumnData, stats.Binning) 
 		}
 	}
 	return nil
-}
-
-// sturgesEdgesRange is np.histogram_bin_edges(x, 'sturges') for data with the given
-// min, max and size (stats.NumericBins' Sturges edges).
-func sturgesEdgesRange(lo, hi, n float64) []float64 {
-	ptp := hi - lo
-	first, last := lo, hi
-	if first == last {
-		first -= 0.5
-		last += 0.5
-	}
-	width := ptp / (math.Log2(n) + 1)
-	nb := 1
-	if width != 0 {
-		nb = int(math.Ceil((last - first) / width))
-	}
-	edges := make([]float64, nb+1)
-	step := (last - first) / float64(nb)
-	for i := range edges {
-		if step == 0 {
-			edges[i] = float64(i)/float64(nb)*(last-first) + first
-		} else {
-			edges[i] = float64(i)*step + first
-		}
-	}
-	edges[nb] = last
-	return edges
 }
 
 // fillFromProfiles fills c from the sides of a run when either is a profile and

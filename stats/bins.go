@@ -139,19 +139,22 @@ func countHistogram(dst, sorted, edges []float64) {
 }
 
 // sturgesEdges returns np.histogram_bin_edges(concat(ref, cur), 'sturges') for
-// sorted non-empty samples: width = ptp / (log2(n) + 1), ceil(ptp/width) bins,
-// edges by np.linspace.
+// sorted non-empty samples.
 func sturgesEdges(ref, cur []float64) []float64 {
-	lo := min(ref[0], cur[0])
-	hi := max(ref[len(ref)-1], cur[len(cur)-1])
+	return SturgesEdges(min(ref[0], cur[0]), max(ref[len(ref)-1], cur[len(cur)-1]), len(ref)+len(cur))
+}
+
+// SturgesEdges returns np.histogram_bin_edges(x, 'sturges') for data x of n values
+// with minimum lo and maximum hi: width = (hi - lo) / (log2(n) + 1), ceil((hi-lo)/width)
+// bins, edges by np.linspace (lo = hi widens the range by 0.5 on each side).
+func SturgesEdges(lo, hi float64, n int) []float64 {
 	ptp := hi - lo
 	first, last := lo, hi
 	if first == last {
 		first -= 0.5
 		last += 0.5
 	}
-	n := float64(len(ref) + len(cur))
-	width := ptp / (math.Log2(n) + 1)
+	width := ptp / (math.Log2(float64(n)) + 1)
 	nb := 1
 	if width != 0 {
 		nb = int(math.Ceil((last - first) / width))
