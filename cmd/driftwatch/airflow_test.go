@@ -288,3 +288,32 @@ func TestBackfill_Binary(t *testing.T) {
 		}
 	}
 }
+
+// TestBackfill_ProgressBarOnTerminal: on a terminal (a pty from util-linux's script),
+// backfill draws a progress bar instead of progress log lines.
+func TestBackfill_ProgressBarOnTerminal(t *testing.T) {
+	scriptBin, err := exec.LookPath("script")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI needs util-linux's script for the terminal test: %v", err)
+		}
+		t.Skipf("no script(1): %v", err)
+	}
+	dir := writeConfig(t, airflowConfig)
+	line := fmt.Sprintf("DEMO=%s %s backfill --config config.yaml --job churn-daily --from 2026-11-21 --to 2026-11-28", demoDir, binary)
+	cmd := exec.Command(scriptBin, "-qec", line, "/dev/null")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("backfill on a pty: %v\n%s", err, out)
+	}
+	s := string(out)
+	for _, want := range []string{"backfill churn-daily", "100%", "7/7", "runs"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("terminal output lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "backfill progress") {
+		t.Errorf("progress log lines on a terminal (the bar should replace them):\n%s", s)
+	}
+}
