@@ -43,14 +43,15 @@ Usage:
                       [--emit-triggers]
   driftwatch history  --config F [--job J] [--format text|json] [--limit N] [--triggers]
   driftwatch compare  --reference A --current B [--columns c1,c2] [--preset P] [--method m1,m2]
-                      [--format json|text] [--binning default|sturges] [--target T] [--prediction P]
-                      [--id I] [--timestamp TS] [--score S1,S2] [--task classification|regression]
-                      [--fail-on-drift]
+                      [--format json|text|html] [--binning default|sturges] [--target T]
+                      [--prediction P] [--id I] [--timestamp TS] [--score S1,S2]
+                      [--task classification|regression] [--drift-share X]
+                      [--checks correlations,multivariate|all] [--fail-on-drift]
   driftwatch profile  --input DATA --out FILE [--reference-profile R] [--shard k/n]
                       [--mode exact|sketch] [--columns c1,c2] [--target T] [--prediction P]
                       [--score S] [--timestamp TS --window-start S --window-end E]
   driftwatch merge    A B … --out FILE
-  driftwatch validate --config F
+  driftwatch validate --config F [--at T]
   driftwatch methods  (lists the drift methods)
   driftwatch version
 
