@@ -174,18 +174,46 @@ func (s *QuantileSketch) sortBuffer() {
 		if h[(src[0]>>shift)&2047] == uint32(n) {
 			continue
 		}
+		// lo[d] and hi[d] delimit bucket d; the first half of src fills each bucket
+		// from its start, the second half (read backwards) from its end: two
+		// independent chains of counter updates, and the order stays stable
+		var hi [2048]uint32
 		var sum uint32
 		for i := range h {
 			c := h[i]
 			h[i] = sum
 			sum += c
+			hi[i] = sum
 		}
-		for _, k := range src {
-			d := (k >> shift) & 2047
-			dst[h[d]] = k
-			h[d]++
+		lo := h
+		half := n / 2
+		for i, j := 0, n-1; i < half; i, j = i+1, j-1 {
+			a, b := src[i], src[j]
+			da, db := (a>>shift)&2047, (b>>shift)&2047
+			dst[lo[da]] = a
+			lo[da]++
+			hi[db]--
+			dst[hi[db]] = b
+		}
+		if n%2 == 1 {
+			k := src[half]
+			dst[lo[(k>>shift)&2047]] = k
 		}
 		src, dst = dst, src
+	}
+	// back to floats, noting whether two neighbours agree on the top 33 bits but not
+	// on the rest (0 < k^prev < 2^31): then those runs need an exact sort
+	ties := 0
+	prev := src[0]
+	for i, k := range src {
+		x[i] = math.Float64frombits(keyFloat(k))
+		if (k^prev)-1 < 1<<31-1 {
+			ties++
+		}
+		prev = k
+	}
+	if ties == 0 {
+		return
 	}
 	for i := 0; i < n; {
 		j := i + 1
@@ -195,11 +223,11 @@ func (s *QuantileSketch) sortBuffer() {
 		}
 		if j-i > 1 {
 			slices.Sort(src[i:j])
+			for m := i; m < j; m++ {
+				x[m] = math.Float64frombits(keyFloat(src[m]))
+			}
 		}
 		i = j
-	}
-	for i, k := range src {
-		x[i] = math.Float64frombits(keyFloat(k))
 	}
 }
 
