@@ -36,15 +36,49 @@ func MomentsOf(x []float64) Moments {
 	for ; i+4 <= len(x); i += 4 {
 		a, b, c, d := x[i], x[i+1], x[i+2], x[i+3]
 		if a-a != 0 || b-b != 0 || c-c != 0 || d-d != 0 {
-			break // a missing value: finish on the slow path
+			// a missing value: this block's finite values one by one, each in its lane
+			if a-a == 0 {
+				s0 += a
+				lo, hi = min(lo, a), max(hi, a)
+				n++
+			}
+			if b-b == 0 {
+				s1 += b
+				lo, hi = min(lo, b), max(hi, b)
+				n++
+			}
+			if c-c == 0 {
+				s2 += c
+				lo, hi = min(lo, c), max(hi, c)
+				n++
+			}
+			if d-d == 0 {
+				s3 += d
+				lo, hi = min(lo, d), max(hi, d)
+				n++
+			}
+			continue
 		}
 		s0 += a
 		s1 += b
 		s2 += c
 		s3 += d
-		lo = min(lo, a, b, c, d)
-		hi = max(hi, a, b, c, d)
+		// plain comparisons (rarely taken) instead of the builtins, whose NaN and ±0
+		// rules cost a chain of several instructions; ±0 is settled below
+		if a < lo || b < lo || c < lo || d < lo {
+			lo = min(lo, a, b, c, d)
+		}
+		if a > hi || b > hi || c > hi || d > hi {
+			hi = max(hi, a, b, c, d)
+		}
 		n += 4
+	}
+	if lo == 0 || hi == 0 { // min(-0, +0) is -0 and max(-0, +0) is +0
+		for _, v := range x[:i] {
+			if v-v == 0 {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
 	}
 	for ; i < len(x); i++ {
 		a := x[i]
@@ -74,17 +108,43 @@ func MomentsOf(x []float64) Moments {
 			}
 		}
 	}
-	var sd, m2 float64
-	for _, v := range x {
-		if v-v == 0 {
-			d := v - m0
-			m2 += d * d
-			sd += d
+	// the second pass in four lanes too (a missing value counts as d = 0)
+	var d0, d1, d2, d3, q0, q1, q2, q3 float64
+	i = 0
+	for ; i+4 <= len(x); i += 4 {
+		a, b, c, d := x[i], x[i+1], x[i+2], x[i+3]
+		if a-a != 0 || b-b != 0 || c-c != 0 || d-d != 0 {
+			a, b, c, d = finiteOr(a, m0), finiteOr(b, m0), finiteOr(c, m0), finiteOr(d, m0)
+		}
+		a, b, c, d = a-m0, b-m0, c-m0, d-m0
+		d0 += a
+		d1 += b
+		d2 += c
+		d3 += d
+		q0 += a * a
+		q1 += b * b
+		q2 += c * c
+		q3 += d * d
+	}
+	for ; i < len(x); i++ {
+		if v := x[i]; v-v == 0 {
+			d0 += v - m0
+			q0 += (v - m0) * (v - m0)
 		}
 	}
+	sd := (d0 + d1) + (d2 + d3)
+	m2 := (q0 + q1) + (q2 + q3)
 	m.Mean = m0 + sd/fn
 	m.M2 = m2 - sd*sd/fn
 	return m
+}
+
+// finiteOr returns v if it is finite, else or.
+func finiteOr(v, or float64) float64 {
+	if v-v != 0 {
+		return or
+	}
+	return v
 }
 
 // Merge returns the moments of the union of the samples of m and o.

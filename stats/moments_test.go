@@ -270,3 +270,33 @@ func BenchmarkHLL_AddFloats(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/value")
 }
+
+// BenchmarkMomentsOf: 64K normal values with 1% missing (the profile benchmark's columns).
+func BenchmarkMomentsOf(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	x := make([]float64, 64<<10)
+	for i := range x {
+		x[i] = r.NormFloat64()*3 + 5
+		if r.IntN(100) == 0 {
+			x[i] = math.NaN()
+		}
+	}
+	for b.Loop() {
+		MomentsOf(x)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/value")
+}
+
+// TestMomentsOf_SignedZero: Min and Max follow the builtins min and max (-0 < +0) on the
+// four-lane path as on the scalar one.
+func TestMomentsOf_SignedZero(t *testing.T) {
+	nz := math.Copysign(0, -1)
+	m := MomentsOf([]float64{0, 0, 0, 0, nz, 0, 0, 0, 1})
+	if !math.Signbit(m.Min) || m.Min != 0 {
+		t.Errorf("Min = %v (signbit %v), want -0", m.Min, math.Signbit(m.Min))
+	}
+	m = MomentsOf([]float64{nz, nz, nz, nz, nz, 0, nz, nz, -1})
+	if math.Signbit(m.Max) || m.Max != 0 {
+		t.Errorf("Max = %v (signbit %v), want +0", m.Max, math.Signbit(m.Max))
+	}
+}
