@@ -298,28 +298,62 @@ func mergeSorted(a, b []float64) []float64 {
 	return out
 }
 
-// mergeInto appends the merge of the sorted a and b to dst and returns it.
+// mergeInto appends the merge of the sorted a and b to dst and returns it (ties:
+// a's items first).
 func mergeInto(dst, a, b []float64) []float64 {
 	n := len(a) + len(b)
 	if cap(dst) < n {
 		dst = make([]float64, 0, n)
 	}
 	out := dst[:n]
+	// the first half of out is merged from the fronts and the second half from the
+	// backs: two independent chains of comparisons, each branch-free (both sides are
+	// read and the right one kept)
+	h := n / 2
+	la, lb := len(a), len(b)
 	i, j, k := 0, 0, 0
-	// branch-free: both sides are read and the smaller value kept (ties from a)
-	for i < len(a) && j < len(b) {
-		x, y := a[i], b[j]
-		v, t := x, 1
-		if y < x {
-			v, t = y, 0
+	ie, je, ke := la-1, lb-1, n-1
+	for k < h && i < la && j < lb && ie >= 0 && je >= 0 {
+		// front: take b's item if it is smaller (t = 1), else a's; the value is
+		// selected by masking its bits, which compiles without a branch
+		x, y := math.Float64bits(a[i]), math.Float64bits(b[j])
+		t := 0
+		if b[j] < a[i] {
+			t = 1
 		}
-		out[k] = v
+		out[k] = math.Float64frombits(x ^ (x^y)&-uint64(t))
 		k++
-		i += t
-		j += 1 - t
+		j += t
+		i += 1 - t
+		// back: take a's item if it is larger (t = 1), else b's
+		x, y = math.Float64bits(a[ie]), math.Float64bits(b[je])
+		t = 0
+		if a[ie] > b[je] {
+			t = 1
+		}
+		out[ke] = math.Float64frombits(y ^ (x^y)&-uint64(t))
+		ke--
+		ie -= t
+		je -= 1 - t
 	}
-	k += copy(out[k:], a[i:])
-	copy(out[k:], b[j:])
+	for ; k < h; k++ {
+		if j >= lb || (i < la && a[i] <= b[j]) {
+			out[k] = a[i]
+			i++
+		} else {
+			out[k] = b[j]
+			j++
+		}
+	}
+	for ; ke >= h; ke-- {
+		if je < 0 || (ie >= 0 && a[ie] > b[je]) {
+			out[ke] = a[ie]
+			ie--
+		} else {
+			out[ke] = b[je]
+			je--
+		}
+	}
 	return out
 }
 

@@ -330,3 +330,54 @@ func BenchmarkQuantileSketch_SortBuffer(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/value")
 }
+
+// TestMergeInto: the two-ended merge equals a stable merge (a's items first among
+// equal ones: -0 and +0 keep their sides' order), for every split of lengths.
+func TestMergeInto(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	nz := math.Copysign(0, -1)
+	for la := range 12 {
+		for lb := range 12 {
+			a, b := make([]float64, la), make([]float64, lb)
+			for i := range a {
+				a[i] = []float64{nz, 0, 1, 2}[r.IntN(4)]
+			}
+			for i := range b {
+				b[i] = []float64{nz, 0, 1, 2}[r.IntN(4)]
+			}
+			slices.Sort(a)
+			slices.Sort(b)
+			// the stable merge, by a straightforward loop
+			var want []float64
+			i, j := 0, 0
+			for i < la || j < lb {
+				if j == lb || (i < la && a[i] <= b[j]) {
+					want = append(want, a[i])
+					i++
+				} else {
+					want = append(want, b[j])
+					j++
+				}
+			}
+			got := mergeInto(nil, a, b)
+			for k := range want {
+				if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
+					t.Fatalf("mergeInto(%v, %v) = %v, want %v", a, b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkMergeInto merges two sorted levels of 8192 normal values (a level-1 merge).
+func BenchmarkMergeInto(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x, y := sketchData("normal", SketchCapacity, r), sketchData("normal", SketchCapacity, r)
+	slices.Sort(x)
+	slices.Sort(y)
+	dst := make([]float64, 0, 2*SketchCapacity)
+	for b.Loop() {
+		dst = mergeInto(dst[:0], x, y)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*2*SketchCapacity), "ns/item")
+}
