@@ -201,20 +201,38 @@ func (s *QuantileSketch) sortBuffer() {
 		}
 		src, dst = dst, src
 	}
-	// back to floats, noting whether two neighbours agree on the top 33 bits but not
-	// on the rest (0 < k^prev < 2^31): then those runs need an exact sort
-	ties := 0
+	// back to floats; keys that agree on the top 33 bits may still be out of order on
+	// the rest: an insertion sort fixes them as they come (such runs are short and
+	// rare unless values are within ~1e-7 of each other, relative), up to n moves,
+	// then an exact sort of each run takes over
 	prev := src[0]
-	for i, k := range src {
-		x[i] = math.Float64frombits(keyFloat(k))
-		if (k^prev)-1 < 1<<31-1 {
-			ties++
+	x[0] = math.Float64frombits(keyFloat(prev))
+	moves := 0
+	for i := 1; i < n; i++ {
+		k := src[i]
+		if k >= prev {
+			x[i] = math.Float64frombits(keyFloat(k))
+			prev = k
+			continue
 		}
-		prev = k
+		j := i
+		for j > 0 && src[j-1] > k {
+			src[j], x[j] = src[j-1], x[j-1]
+			j--
+		}
+		src[j], x[j] = k, math.Float64frombits(keyFloat(k))
+		moves += i - j
+		if moves > n {
+			s.sortRuns(src)
+			return
+		}
 	}
-	if ties == 0 {
-		return
-	}
+}
+
+// sortRuns finishes sortBuffer when keys sorted on their top 33 bits have long runs
+// of equal top bits: each run is sorted exactly, then the buffer is rewritten.
+func (s *QuantileSketch) sortRuns(src []uint64) {
+	n := len(src)
 	for i := 0; i < n; {
 		j := i + 1
 		top := src[i] >> 31
@@ -223,11 +241,11 @@ func (s *QuantileSketch) sortBuffer() {
 		}
 		if j-i > 1 {
 			slices.Sort(src[i:j])
-			for m := i; m < j; m++ {
-				x[m] = math.Float64frombits(keyFloat(src[m]))
-			}
 		}
 		i = j
+	}
+	for i, k := range src {
+		s.buf[i] = math.Float64frombits(keyFloat(k))
 	}
 }
 
