@@ -353,20 +353,44 @@ func (m *CoMomentMatrix) Add(cols [][]float64) {
 				}
 			}
 		}
-		buf := m.shifted[i][:0]
-		miss := m.missing[i][:0]
-		var s, ss float64
-		for r, v := range c {
-			if v-v != 0 {
-				miss = append(miss, int32(r))
-				buf = append(buf, 0)
-				continue
-			}
-			d := v - sh
-			buf = append(buf, d)
-			s += d
-			ss += d * d
+		buf := m.shifted[i]
+		if cap(buf) < n {
+			buf = make([]float64, n)
 		}
+		buf = buf[:n]
+		miss := m.missing[i][:0]
+		// two lanes of sums; a missing value is a shifted 0
+		var s0, s1, q0, q1 float64
+		r := 0
+		for ; r+2 <= n; r += 2 {
+			a, b := c[r]-sh, c[r+1]-sh
+			if c[r]-c[r] != 0 || c[r+1]-c[r+1] != 0 {
+				if c[r]-c[r] != 0 {
+					miss = append(miss, int32(r))
+					a = 0
+				}
+				if c[r+1]-c[r+1] != 0 {
+					miss = append(miss, int32(r+1))
+					b = 0
+				}
+			}
+			buf[r], buf[r+1] = a, b
+			s0 += a
+			s1 += b
+			q0 += a * a
+			q1 += b * b
+		}
+		if r < n {
+			a := c[r] - sh
+			if c[r]-c[r] != 0 {
+				miss = append(miss, int32(r))
+				a = 0
+			}
+			buf[r] = a
+			s0 += a
+			q0 += a * a
+		}
+		s, ss := s0+s1, q0+q1
 		cnt := int64(n - len(miss))
 		m.shifted[i], m.missing[i], m.shift[i] = buf, miss, sh
 		m.sum[i], m.sumSq[i], m.count[i] = s, ss, cnt
