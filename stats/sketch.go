@@ -264,9 +264,12 @@ func (s *QuantileSketch) compact(h int, items []float64) []float64 {
 		off = 1
 	}
 	s.odd[h] = !s.odd[h]
-	s.tmp = s.tmp[:0]
-	for i := off; i < m; i += 2 {
-		s.tmp = append(s.tmp, items[i])
+	if cap(s.tmp) < m/2 {
+		s.tmp = make([]float64, m/2)
+	}
+	s.tmp = s.tmp[:m/2]
+	for i := range s.tmp {
+		s.tmp[i] = items[off+2*i]
 	}
 	s.bound += math.Ldexp(1, h)
 	if h == 0 {
