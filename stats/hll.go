@@ -83,7 +83,7 @@ func (h *HLL) AddFloats(x []float64) {
 	if h.reg == nil {
 		h.reg = make([]uint8, hllM)
 	}
-	reg := h.reg
+	reg := (*[hllM]uint8)(h.reg) // i < hllM: no bounds check
 	for _, v := range x {
 		if v-v != 0 {
 			continue
@@ -94,9 +94,7 @@ func (h *HLL) AddFloats(x []float64) {
 		k := mix64(math.Float64bits(v) ^ 0x9e3779b97f4a7c15)
 		i := k >> hllQ
 		r := uint8(bits.LeadingZeros64(k<<HLLPrecision|1<<(HLLPrecision-1)) + 1)
-		if r > reg[i] {
-			reg[i] = r
-		}
+		reg[i] = max(reg[i], r)
 	}
 }
 

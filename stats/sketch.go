@@ -126,11 +126,15 @@ func (s *QuantileSketch) Add(x []float64) {
 			s.buf = make([]float64, 0, s.b)
 		}
 		k := min(room, len(x))
+		// every value is written at the end and kept only if finite (j < b throughout)
+		buf, j := s.buf[:s.b], len(s.buf)
 		for _, v := range x[:k] {
+			buf[j] = v
 			if v-v == 0 { // finite
-				s.buf = append(s.buf, v)
+				j++
 			}
 		}
+		s.buf = buf[:j]
 		x = x[k:]
 		if len(s.buf) == s.b {
 			s.compactBuffer()
