@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -472,6 +473,9 @@ type columnBuilder struct {
 	sorter stats.Sorter
 	few    *fewTable
 	hist   *histBuilder
+	// histSorted: hist counts the sketch's sorted level-0 buffers (OnSorted) and, at
+	// finish, what is left in it, rather than every chunk
+	histSorted bool
 	// categorical
 	index  map[string]int32
 	remap  []int32
@@ -501,6 +505,10 @@ func newColumnBuilder(f Field, o ProfileOptions) *columnBuilder {
 func (b *columnBuilder) setEdges(edges []float64) {
 	if b.mode == ProfileSketch && edges != nil {
 		b.hist = &histBuilder{edges: edges, counts: make([]int64, len(edges)+1)}
+		if b.col.Sketch != nil && b.col.Sketch.Count() == 0 && !b.histSorted {
+			b.col.Sketch.OnSorted(b.hist.addSorted)
+			b.histSorted = true
+		}
 	}
 }
 
@@ -554,7 +562,7 @@ func (b *columnBuilder) add(c Column) error {
 		if b.few != nil && !b.few.add(x) {
 			b.few = nil
 		}
-		if b.hist != nil {
+		if b.hist != nil && !b.histSorted {
 			b.hist.add(x)
 		}
 		return nil
@@ -643,6 +651,11 @@ func (b *columnBuilder) finish() *ColumnProfile {
 		if b.few != nil {
 			c.Few = b.few.valueCounts()
 		}
+		if b.histSorted {
+			b.hist.add(c.Sketch.Buffered())
+			c.Sketch.OnSorted(nil)
+			b.histSorted = false
+		}
 		if b.hist != nil {
 			c.Hist = &EdgeHist{Edges: b.hist.edges, Counts: b.hist.counts}
 		}
@@ -727,6 +740,19 @@ func (t *fewTable) valueCounts() *ValueCounts {
 		vc.Counts = append(vc.Counts, t.counts[i])
 	}
 	return vc
+}
+
+// addSorted counts the values of x, sorted ascending (-0 before +0) and finite, by a
+// binary search of each edge: the values with the same edges below them as in add
+// (edge - v < 0, the sign bit) form a run of x.
+func (h *histBuilder) addSorted(x []float64) {
+	prev := 0
+	for k, e := range h.edges {
+		pos := sort.Search(len(x), func(i int) bool { return math.Signbit(e - x[i]) })
+		h.counts[k] += int64(pos - prev)
+		prev = pos
+	}
+	h.counts[len(h.edges)] += int64(len(x) - prev)
 }
 
 // histBuilder counts values on fixed inner edges (np.searchsorted left).

@@ -392,3 +392,40 @@ func TestHistBuilder(t *testing.T) {
 		}
 	}
 }
+
+// TestHistBuilder_OnSorted: a sketch-mode column on a reference's edges counts its
+// histogram on the sketch's sorted buffers (and what is left in the buffer at the end):
+// the counts equal histBuilder.add on every value, with values on the edges, -0 and +0
+// (edges -0 and +0 alike), missing values, and several compactions.
+func TestHistBuilder_OnSorted(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	nz := math.Copysign(0, -1)
+	for _, edges := range [][]float64{{-1, nz, 1.5}, {-2, -1, 0, 0.5, 1, 2}, {}, {0.25}} {
+		x := make([]float64, 3*stats.SketchBuffer+123)
+		for i := range x {
+			switch i % 7 {
+			case 0:
+				x[i] = nz
+			case 1:
+				x[i] = 0
+			case 2:
+				x[i] = math.NaN()
+			default:
+				x[i] = math.Round(r.NormFloat64()*8) / 4 // many values on the edges
+			}
+		}
+		want := &histBuilder{edges: edges, counts: make([]int64, len(edges)+1)}
+		want.add(x)
+		b := newColumnBuilder(Field{Name: "x", Kind: KindNumeric}, ProfileOptions{Mode: ProfileSketch})
+		b.setEdges(edges)
+		for lo := 0; lo < len(x); lo += 1000 {
+			if err := b.add(Column{Name: "x", Kind: KindNumeric, Float64: x[lo:min(lo+1000, len(x))]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := b.finish()
+		if !slices.Equal(c.Hist.Counts, want.counts) {
+			t.Errorf("edges %v: counts %v, want %v (histBuilder.add)", edges, c.Hist.Counts, want.counts)
+		}
+	}
+}

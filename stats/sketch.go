@@ -60,7 +60,26 @@ type QuantileSketch struct {
 	keys   [2][]uint64 // radix sort scratch
 	tmp    []float64
 	spare  []float64 // merge target, swapped with a level
+	sorted func([]float64)
 }
+
+// OnSorted sets f (nil: none) to be called with the level-0 buffer each time it is
+// full and sorted, before it is compacted; f must not keep or change it. Every
+// finite value given to Add after the call passes once through f or, at the end,
+// through Buffered (the level-0 values of a sketch merged in also pass through f):
+// a caller can count the values on the sorted buffers, by binary search, rather
+// than one by one. Clone and the binary form do not keep f. It panics if the
+// level-0 size is odd (a compaction would leave a value behind to be seen twice).
+func (s *QuantileSketch) OnSorted(f func(sorted []float64)) {
+	if s.b%2 != 0 {
+		panic("stats: QuantileSketch.OnSorted with an odd buffer size")
+	}
+	s.sorted = f
+}
+
+// Buffered returns the values of level 0 that no OnSorted call has seen, in no
+// particular order; the slice is only valid until the next change of the sketch.
+func (s *QuantileSketch) Buffered() []float64 { return s.buf }
 
 // NewQuantileSketch returns an empty sketch with the default capacities
 // SketchBuffer and SketchCapacity.
@@ -145,6 +164,9 @@ func (s *QuantileSketch) Add(x []float64) {
 // compactBuffer sorts level 0 and compacts it into level 1.
 func (s *QuantileSketch) compactBuffer() {
 	s.sortBuffer()
+	if s.sorted != nil {
+		s.sorted(s.buf)
+	}
 	s.lo, s.hi = min(s.lo, s.buf[0]), max(s.hi, s.buf[len(s.buf)-1])
 	s.seen = 0
 	s.buf = s.compact(0, s.buf)
