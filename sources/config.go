@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/driftwatch/driftwatch/internal/blobio"
 	"github.com/driftwatch/driftwatch/pipeline"
@@ -112,13 +111,7 @@ func newParquet(dec Decoder, deps Deps) (pipeline.Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
 	}
-	part, _ := parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
-	if blobio.IsURL(cfg.Path) { // object storage (blob.go)
-		return newBlobDataset("parquet", cfg.Path, cfg.Timestamp, formatParquet, part, deps)
-	}
-	d := newDataset("parquet", cfg.Path, cfg.Timestamp, formatParquet, deps)
-	d.part = part
-	return d, nil
+	return buildDataset("parquet", cfg.Path, cfg.Timestamp, formatParquet, cfg.Partitions, cfg.PartitionTimezone, deps)
 }
 
 func newArrow(dec Decoder, deps Deps) (pipeline.Dataset, error) {
@@ -136,13 +129,7 @@ func newArrow(dec Decoder, deps Deps) (pipeline.Dataset, error) {
 	case ArrowFormatStream:
 		f = formatArrowStream
 	}
-	part, _ := parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
-	if blobio.IsURL(cfg.Path) { // object storage (blob.go)
-		return newBlobDataset("arrow", cfg.Path, cfg.Timestamp, f, part, deps)
-	}
-	d := newDataset("arrow", cfg.Path, cfg.Timestamp, f, deps)
-	d.part = part
-	return d, nil
+	return buildDataset("arrow", cfg.Path, cfg.Timestamp, f, cfg.Partitions, cfg.PartitionTimezone, deps)
 }
 
 func newAuto(dec Decoder, deps Deps) (pipeline.Dataset, error) {
@@ -153,11 +140,17 @@ func newAuto(dec Decoder, deps Deps) (pipeline.Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("auto: %w", err)
 	}
-	part, _ := parsePartitioning(cfg.Partitions, cfg.PartitionTimezone)
-	if blobio.IsURL(cfg.Path) { // object storage (blob.go)
-		return newBlobDataset("auto", cfg.Path, cfg.Timestamp, formatAuto, part, deps)
+	return buildDataset("auto", cfg.Path, cfg.Timestamp, formatAuto, cfg.Partitions, cfg.PartitionTimezone, deps)
+}
+
+// buildDataset is the common tail of the constructors: the partitioning (already
+// validated) and a dataset over object storage (blob.go) or local files.
+func buildDataset(typ, path, timestamp string, f fileFormat, partitions, tz string, deps Deps) (pipeline.Dataset, error) {
+	part, _ := parsePartitioning(partitions, tz)
+	if blobio.IsURL(path) {
+		return newBlobDataset(typ, path, timestamp, f, part, deps)
 	}
-	d := newDataset("auto", cfg.Path, cfg.Timestamp, formatAuto, deps)
+	d := newDataset(typ, path, timestamp, f, deps)
 	d.part = part
 	return d, nil
 }
@@ -172,10 +165,7 @@ func FromPath(path string, deps Deps) (pipeline.Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", path, err)
 	}
-	if blobio.IsURL(path) { // object storage (blob.go)
-		return newBlobDataset("auto", path, "", formatAuto, partitioning{mode: PartitionsAuto, loc: time.UTC}, deps)
-	}
-	return newDataset("auto", path, "", formatAuto, deps), nil
+	return buildDataset("auto", path, "", formatAuto, PartitionsAuto, "", deps)
 }
 
 // WithTimestamp returns a copy of a dataset built by this package with its timestamp
