@@ -449,7 +449,20 @@ func sparklineSVG(pts []trendPoint) template.HTML {
 	var s svgBuf
 	s.open(w, h, "spark", "score over the last runs")
 	s.raw(`<path stroke="` + colAxis + `" stroke-dasharray="2 2" d="M0 `).num(h / 2).raw("H").num(w).raw(`"/>`)
-	s.raw(`<path fill="none" stroke="#555" stroke-width="1.2" d="`)
+	s.series(pts, px, py, "#555", "1.2", func(i int) float64 {
+		if i == len(pts)-1 {
+			return 3
+		}
+		return 2
+	})
+	s.raw("</svg>")
+	return s.html()
+}
+
+// series draws pts as a line through (px(i), py(y)) with a dot per point (drifted
+// points in the drift colour, each titled with its label and text), dot i of radius r(i).
+func (s *svgBuf) series(pts []trendPoint, px func(int) float64, py func(float64) float64, stroke, width string, r func(int) float64) {
+	s.raw(`<path fill="none" stroke="` + stroke + `" stroke-width="` + width + `" d="`)
 	for i, p := range pts {
 		if i == 0 {
 			s.raw("M")
@@ -464,14 +477,8 @@ func sparklineSVG(pts []trendPoint) template.HTML {
 		if p.drifted {
 			col = colDrift
 		}
-		r := 2.0
-		if i == len(pts)-1 {
-			r = 3
-		}
-		s.raw(`<circle fill="`+col+`"`).numAttr("cx", px(i)).numAttr("cy", py(p.y)).numAttr("r", r).raw("><title>").text(p.label + ": " + p.text).raw("</title></circle>")
+		s.raw(`<circle fill="`+col+`"`).numAttr("cx", px(i)).numAttr("cy", py(p.y)).numAttr("r", r(i)).raw("><title>").text(p.label + ": " + p.text).raw("</title></circle>")
 	}
-	s.raw("</svg>")
-	return s.html()
 }
 
 // trendSVG draws the dataset's drifted share over the runs against its threshold.
@@ -488,23 +495,7 @@ func trendSVG(pts []trendPoint, threshold float64) template.HTML {
 	if !math.IsNaN(threshold) {
 		s.raw(`<path stroke="` + colDrift + `" stroke-dasharray="5 4" d="M`).num(f.x0()).raw(" ").num(py(threshold)).raw("H").num(f.x1()).raw(`"/>`)
 	}
-	s.raw(`<path fill="none" stroke="#444" stroke-width="1.8" d="`)
-	for i, p := range pts {
-		if i == 0 {
-			s.raw("M")
-		} else {
-			s.raw("L")
-		}
-		s.num(px(i)).raw(" ").num(py(p.y))
-	}
-	s.raw(`"/>`)
-	for i, p := range pts {
-		col := colOK
-		if p.drifted {
-			col = colDrift
-		}
-		s.raw(`<circle fill="`+col+`"`).numAttr("cx", px(i)).numAttr("cy", py(p.y)).raw(` r="4"><title>`).text(p.label + ": " + p.text).raw("</title></circle>")
-	}
+	s.series(pts, px, py, "#444", "1.8", func(int) float64 { return 4 })
 	s.raw(`<g class="tick">`)
 	s.raw(`<text text-anchor="start"`).numAttr("x", px(0)-4).numAttr("y", f.y0()+18).raw(">").text(pts[0].label).raw("</text>")
 	s.raw(`<text text-anchor="end"`).numAttr("x", px(len(pts)-1)+4).numAttr("y", f.y0()+18).raw(">").text(pts[len(pts)-1].label).raw("</text>")
