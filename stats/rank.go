@@ -217,7 +217,6 @@ func AndersonDarling(ref, cur []float64) (stat, p float64) {
 	}
 	a2kN := (s1.sum()/fn1 + s2.sum()/fn2) * ((N - 1) / N)
 
-	const k = 2.0
 	H := 1/fn1 + 1/fn2
 	// h = sum_{i=1}^{N-1} 1/i; g = sum_{i=1}^{N-2} sum_{j=i+1}^{N-1} 1/((N-i) j),
 	// as SciPy: hs = cumsum(1/(N-1), 1/(N-2), ..., 1/2), g = sum hs_i/(i+2).
@@ -227,7 +226,15 @@ func AndersonDarling(ref, cur []float64) (stat, p float64) {
 		hs += 1 / float64(nInt-1-t)
 		g += hs / float64(t+2)
 	}
-	h := hs + 1
+	return adStandardized(a2kN, N, H, hs+1, g)
+}
+
+// adStandardized returns the standardised two-sample Anderson–Darling statistic
+// (A2kN - (k-1)) / sigma_N with k = 2 samples (Scholz & Stephens 1987, as SciPy's
+// anderson_ksamp), H = 1/n1 + 1/n2 and h, g its harmonic sums, and its p-value
+// interpolated in SciPy's table of critical values (capped to [0.001, 0.25]).
+func adStandardized(a2kN, N, H, h, g float64) (stat, p float64) {
+	const k = 2.0
 	a := (4*g-6)*(k-1) + (10-6*g)*H
 	b := (2*g-4)*k*k + 8*h*k + (2*g-14*h-4)*H - 8*h + 4*g - 6
 	c := (6*h+2*g-2)*k*k + (4*h-4*g+6)*k + (2*h-6)*H + 4*h

@@ -229,7 +229,6 @@ func WeightedAndersonDarling(v1, w1, v2, w2 []float64) (stat, p float64) {
 	})
 	a2kN := (s1.sum()/n1 + s2.sum()/n2) * ((N - 1) / N)
 
-	const k = 2.0
 	H := 1/n1 + 1/n2
 	var h, g float64
 	nInt := int64(math.Round(N))
@@ -246,20 +245,5 @@ func WeightedAndersonDarling(v1, w1, v2, w2 []float64) (stat, p float64) {
 		h = math.Log(m) + euler + 1/(2*m) - 1/(12*m*m)
 		g = math.Pi*math.Pi/6 - 2*(math.Log(N)+euler+0.5)/N
 	}
-	a := (4*g-6)*(k-1) + (10-6*g)*H
-	b := (2*g-4)*k*k + 8*h*k + (2*g-14*h-4)*H - 8*h + 4*g - 6
-	c := (6*h+2*g-2)*k*k + (4*h-4*g+6)*k + (2*h-6)*H + 4*h
-	d := (2*h+6)*k*k - 4*h*k
-	sigmasq := (a*N*N*N + b*N*N + c*N + d) / ((N - 1) * (N - 2) * (N - 3))
-	stat = (a2kN - (k - 1)) / math.Sqrt(sigmasq)
-	crit, coef := adCritical()
-	switch {
-	case stat < crit[0]:
-		p = adSig[0]
-	case stat > crit[6]:
-		p = adSig[6]
-	default:
-		p = math.Exp((coef[0]*stat+coef[1])*stat + coef[2])
-	}
-	return stat, p
+	return adStandardized(a2kN, N, H, h, g)
 }
