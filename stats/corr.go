@@ -238,21 +238,30 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 			cc[i].rank(cols[i], walks, &sc)
 		}
 	})
-	gs := gram(k, n, workers, func(dst []float64, i, lo, hi int) {
-		c := &cc[i]
-		switch {
-		case c.rank32 == nil && c.rank64 == nil: // constant: not ranked
-			clear(dst)
-			return
-		case c.rank64 != nil:
-			copy(dst, c.rank64[lo:hi])
-			return
+	// the rank co-moments serve the pairs missing on the same rows (or nowhere)
+	sameRows := false
+	for i := range k {
+		for j := range i {
+			sameRows = sameRows || !cc[i].constant && !cc[j].constant && !cc[i].differs(&cc[j])
 		}
-		for r, v := range c.rank32[lo:hi] {
-			dst[r] = float64(v)
-		}
-	})
-	type pair struct{ i, j int }
+	}
+	var gs []float64
+	if sameRows {
+		gs = gram(k, n, workers, func(dst []float64, i, lo, hi int) {
+			c := &cc[i]
+			switch {
+			case c.rank32 == nil && c.rank64 == nil: // constant: not ranked
+				clear(dst)
+				return
+			case c.rank64 != nil:
+				copy(dst, c.rank64[lo:hi])
+				return
+			}
+			for r, v := range c.rank32[lo:hi] {
+				dst[r] = float64(v)
+			}
+		})
+	}
 	var walk []pair
 	for i := range k {
 		for j := 0; j <= i; j++ {
@@ -270,15 +279,82 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 			}
 		}
 	}
-	parallelFor(len(walk), workers, func(_ int, next func() (int, bool)) {
+	tiles, single := tileWalk(k, walk, res.Pairs)
+	parallelFor(len(tiles)+len(single), workers, func(_ int, next func() (int, bool)) {
 		var ti, tj countTable
+		var ts tileScratch
 		for t, ok := next(); ok; t, ok = next() {
-			p := walk[t]
+			if t < len(tiles) {
+				tl := tiles[t]
+				var m [4]int64
+				for q, p := range tl.pairs() {
+					m[q] = res.Pairs[p.i*k+p.j]
+				}
+				v := spearmanTile(&cc[tl.a0], &cc[tl.a1], &cc[tl.b0], &cc[tl.b1], m, &ts)
+				for q, p := range tl.pairs() {
+					res.Spearman[p.i*k+p.j], res.Spearman[p.j*k+p.i] = v[q], v[q]
+				}
+				continue
+			}
+			p := single[t-len(tiles)]
 			v := spearmanPair(&cc[p.i], &cc[p.j], res.Pairs[p.i*k+p.j], &ti, &tj)
 			res.Spearman[p.i*k+p.j], res.Spearman[p.j*k+p.i] = v, v
 		}
 	})
 	return res
+}
+
+// pair is a pair of columns of Correlations.
+type pair struct{ i, j int }
+
+// tile is four re-ranked pairs computed together: (a0,b0), (a0,b1), (a1,b0), (a1,b1).
+type tile struct{ a0, a1, b0, b1 int }
+
+func (t tile) pairs() [4]pair {
+	return [4]pair{{t.a0, t.b0}, {t.a0, t.b1}, {t.a1, t.b0}, {t.a1, t.b1}}
+}
+
+// tileWalk splits the re-ranked pairs into tiles and single pairs: the columns that
+// some pair re-ranks are taken two by two (in column order) and two such couples make
+// a tile when all four of their cross pairs are re-ranked and fit the integer path.
+func tileWalk(k int, walk []pair, joint []int64) ([]tile, []pair) {
+	isWalk := make([]bool, k*k)
+	used := make([]bool, k)
+	for _, p := range walk {
+		isWalk[p.i*k+p.j], isWalk[p.j*k+p.i] = true, true
+		used[p.i], used[p.j] = true, true
+	}
+	var cols []int
+	for c, u := range used {
+		if u {
+			cols = append(cols, c)
+		}
+	}
+	var tiles []tile
+	done := make([]bool, k*k)
+	for x := 0; x+1 < len(cols); x += 2 {
+		for y := x + 2; y+1 < len(cols); y += 2 {
+			t := tile{cols[x], cols[x+1], cols[y], cols[y+1]}
+			ok := true
+			for _, p := range t.pairs() {
+				ok = ok && isWalk[p.i*k+p.j] && joint[p.i*k+p.j] < spearmanIntMax
+			}
+			if !ok {
+				continue
+			}
+			tiles = append(tiles, t)
+			for _, p := range t.pairs() {
+				done[p.i*k+p.j], done[p.j*k+p.i] = true, true
+			}
+		}
+	}
+	var single []pair
+	for _, p := range walk {
+		if !done[p.i*k+p.j] {
+			single = append(single, p)
+		}
+	}
+	return tiles, single
 }
 
 func corrRatio(sxy, sxx, syy float64) float64 {
@@ -376,7 +452,6 @@ type tieGroup struct{ start, n int32 }
 type rowBits []uint64
 
 func newRowBits(n int) rowBits      { return make(rowBits, (n+63)/64) }
-func (b rowBits) set(i int)         { b[i>>6] |= 1 << (uint(i) & 63) }
 func (b rowBits) test(i int32) bool { return b[i>>6]>>(uint32(i)&63)&1 != 0 }
 
 func (c *corrCol) prepare(x []float64) {
@@ -435,11 +510,37 @@ func (c *corrCol) prepare(x []float64) {
 			d[0] += x[i] - m
 		}
 	} else {
+		// finite rows: all, less the missing ones
 		c.fin = newRowBits(len(x))
-		for i, v := range x {
-			if isFinite(v) {
-				d[i&3] += v - m
-				c.fin.set(i)
+		for w := range c.fin {
+			c.fin[w] = ^uint64(0)
+		}
+		if r := len(x) & 63; r != 0 {
+			c.fin[len(c.fin)-1] = 1<<r - 1
+		}
+		for _, q := range c.miss {
+			c.fin[q>>6] &^= 1 << (uint32(q) & 63)
+		}
+		// shifted sums in the same lanes (row i in lane i%4) as without missing values
+		i = 0
+		for ; i+4 <= len(x); i += 4 {
+			v := x[i : i+4 : i+4]
+			if isFinite(v[0]) && isFinite(v[1]) && isFinite(v[2]) && isFinite(v[3]) {
+				d[0] += v[0] - m
+				d[1] += v[1] - m
+				d[2] += v[2] - m
+				d[3] += v[3] - m
+				continue
+			}
+			for t, w := range v {
+				if isFinite(w) {
+					d[t] += w - m
+				}
+			}
+		}
+		for ; i < len(x); i++ {
+			if isFinite(x[i]) {
+				d[i&3] += x[i] - m
 			}
 		}
 	}

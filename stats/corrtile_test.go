@@ -1,0 +1,137 @@
+package stats
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// tileColumns returns k columns of n rows of mixed kinds, each missing on its own rows:
+// continuous, heavy-tailed, rounded (many ties), few distinct values (huge tied runs),
+// values equal as float32 but not as float64, and one column missing on the same rows
+// as column 0 (a pair that is not re-ranked).
+func tileColumns(n, k int, seed uint64) [][]float64 {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	cols := make([][]float64, k)
+	for j := range cols {
+		cols[j] = make([]float64, n)
+	}
+	for r := range n {
+		f := rng.NormFloat64()
+		for j := range k {
+			v := 0.6*f + rng.NormFloat64()
+			switch j % 6 {
+			case 1:
+				v = math.Exp(2 * v)
+			case 2:
+				v = math.Round(v*4) / 4
+			case 3:
+				v = float64(rng.IntN(3))
+				if f > 0 {
+					v += 0.1
+				}
+			case 4:
+				v = 1 + 1e-12*math.Round(v*50)
+			}
+			if rng.Float64() < 0.03*float64(1+j%3) {
+				v = math.NaN()
+			}
+			cols[j][r] = v
+		}
+	}
+	if k > 5 {
+		for r := range n { // column 5 missing exactly where column 0 is
+			if math.IsNaN(cols[0][r]) {
+				cols[5][r] = math.Inf(-1)
+			} else if math.IsNaN(cols[5][r]) {
+				cols[5][r] = 0.5
+			}
+		}
+	}
+	return cols
+}
+
+// Pairs computed four at a time (tiles) equal the two-slice Spearman, which matches
+// pandas (TestCorrelations_pandas), and equal the one-pair walk bit for bit.
+func TestCorrelations_tiles(t *testing.T) {
+	for _, tc := range []struct {
+		n, k int
+		seed uint64
+	}{{2000, 9, 1}, {777, 12, 2}, {64, 6, 3}, {5000, 5, 4}} {
+		cols := tileColumns(tc.n, tc.k, tc.seed)
+		m := Correlations(cols, CorrOptions{Spearman: true, Workers: 3})
+		for i := range tc.k {
+			for j := range tc.k {
+				if i == j {
+					continue
+				}
+				want := Spearman(cols[i], cols[j])
+				if got := m.Spearman[i*tc.k+j]; !near(got, want, 1e-12, 1e-15) {
+					t.Errorf("n=%d k=%d: spearman[%d,%d] = %v, want %v", tc.n, tc.k, i, j, got, want)
+				}
+			}
+		}
+
+		// the same pairs one at a time
+		cc := make([]corrCol, tc.k)
+		var sc rankScratch
+		for i := range cc {
+			cc[i].prepare(cols[i])
+			cc[i].rank(cols[i], true, &sc)
+		}
+		var walk []pair
+		for i := range tc.k {
+			for j := range i {
+				if !cc[i].constant && !cc[j].constant && cc[i].differs(&cc[j]) && m.Pairs[i*tc.k+j] >= 2 {
+					walk = append(walk, pair{i, j})
+				}
+			}
+		}
+		tiles, single := tileWalk(tc.k, walk, m.Pairs)
+		if tc.k >= 6 && len(tiles) == 0 {
+			t.Fatalf("n=%d k=%d: no tiles among %d re-ranked pairs", tc.n, tc.k, len(walk))
+		}
+		if got := 4*len(tiles) + len(single); got != len(walk) {
+			t.Errorf("tiles cover %d pairs, want %d", got, len(walk))
+		}
+		var ts tileScratch
+		var ti, tj countTable
+		for _, tl := range tiles {
+			var jm [4]int64
+			for q, p := range tl.pairs() {
+				jm[q] = m.Pairs[p.i*tc.k+p.j]
+			}
+			got := spearmanTile(&cc[tl.a0], &cc[tl.a1], &cc[tl.b0], &cc[tl.b1], jm, &ts)
+			for q, p := range tl.pairs() {
+				want := spearmanPair(&cc[p.i], &cc[p.j], jm[q], &ti, &tj)
+				if got[q] != want && !(math.IsNaN(got[q]) && math.IsNaN(want)) {
+					t.Errorf("tile pair (%d,%d) = %v, one-pair walk %v", p.i, p.j, got[q], want)
+				}
+			}
+		}
+	}
+}
+
+// A tile whose columns leave a single value (or none) in a pair gives NaN, as pandas.
+func TestSpearmanTile_degenerate(t *testing.T) {
+	nan := math.NaN()
+	cols := [][]float64{
+		{1, 2, 3, 4, nan, 6},
+		{5, 5, 5, 5, 1, nan}, // constant where the others are present
+		{nan, 1, 2, 3, 4, 5},
+		{3, 1, nan, 2, 2, 9},
+	}
+	m := Correlations(cols, CorrOptions{Spearman: true})
+	for i := range 4 {
+		for j := range 4 {
+			if i == j {
+				continue
+			}
+			want := Spearman(cols[i], cols[j])
+			got := m.Spearman[i*4+j]
+			if !(math.IsNaN(want) && math.IsNaN(got)) && !near(got, want, 1e-12, 1e-15) {
+				t.Errorf("spearman[%d,%d] = %v, want %v", i, j, got, want)
+			}
+		}
+	}
+}
