@@ -151,6 +151,15 @@ func readValues(ctx context.Context, src Source, name string, asLabels bool, ste
 		if !asLabels && !col.Kind.Valued() {
 			return fmt.Errorf("column %q: want numeric values, got %s", name, col.Kind)
 		}
+		if col.Kind.Valued() && !asLabels {
+			// the kept rows of this chunk: those at multiples of step
+			first := (step - row%step) % step
+			for i := first; i < int64(len(col.Float64)); i += step {
+				c.f = append(c.f, col.Float64[i])
+			}
+			row += int64(len(col.Float64))
+			return nil
+		}
 		if col.Kind.Valued() {
 			for _, v := range col.Float64 {
 				if row%step == 0 {
