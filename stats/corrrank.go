@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -10,94 +11,187 @@ import (
 // for tests).
 var rank32Max = 1 << 24
 
-// rankScratch holds the radix sort's buffers.
-type rankScratch struct{ a, b []uint64 }
+const (
+	// seenBits sizes the table of the value seen per key (2^seenBits slots).
+	seenBits = 14
+	// seenProbe is the count of rows after which the table is dropped when more than a
+	// quarter of them found their slot taken by another key (many distinct keys: few
+	// ties to prove).
+	seenProbe = 1 << 15
+	// rankBucketMin is the count of keys from which rank distributes them into buckets
+	// by their top 16 bits first.
+	rankBucketMin = 1 << 12
+	// rankInsertMax is the length up to which a segment is insertion-sorted, and the
+	// largest bucket of a counting pass left to the insertion pass that follows it.
+	rankInsertMax = 32
+	// rankLevels bounds the depth of sortKeys (each level sorts by 6 bits or more).
+	rankLevels = 6
+	// rankLeafMax is the largest bucket sorted with the scratch rankScratch.leaf.
+	rankLeafMax = 4096
+)
 
-// rank fills c.rank32 (or rank64), and c.pos when keepPos.
+// seenSlot records the value of the first row seen with key (0: empty; no finite value
+// has key 0), NaN once another value with that key was seen, and code -2-g once the
+// key's rows were found to be the tied group g and left for fillSkipped.
+type seenSlot struct {
+	key  uint32
+	code int32
+	val  float64
+}
+
+// rankScratch holds rank's buffers, reused across the columns one worker ranks.
+type rankScratch struct {
+	a, b   []uint64
+	seen   []seenSlot
+	hist16 []int32  // keys per value of their top 16 bits
+	bucket []uint16 // bucket of each value of the top 16 bits
+	cnt    [rankLevels][2048]int32
+	leaf   [rankLeafMax]uint64 // a bucket's scratch, cache-resident
+}
+
+// ranker is one column's ranking in progress: it writes the codes (or ranks) of sorted
+// segments of keys key32<<32|row.
+type ranker struct {
+	x      []float64
+	r32    []float32
+	r64    []float64
+	pos    []int32
+	groups []tieGroup
+	mid    float64
+	mean   float64
+	seen   []seenSlot // nil: no key proven single-valued
+	skips  bool       // some group's rows were left for fillSkipped
+	cnt    *[rankLevels][2048]int32
+	leaf   *[rankLeafMax]uint64
+}
+
+// rank fills c.rank32 (or rank64), and c.pos and c.groups when keepPos.
+//
+// The finite rows are sorted by a 32-bit key of their centred value (key32: monotone,
+// so rows with different keys are in value order) and their row, packed in a uint64:
+// one pass distributes the keys into about 2048 buckets of consecutive values of their
+// top 16 bits (from a histogram taken while the keys are built), then each bucket is
+// sorted in cache by a counting pass on its top varying bits and an insertion pass,
+// and its codes written at once. Rows of equal keys may hold different values, ordered
+// by value; a table of the value seen per key (filled while the keys are built, in row
+// order) proves most runs of equal keys one value without reading x again. With
+// keepPos, the sort writes only the positions (one random write per row) and the ranks
+// follow from them in order of rows.
 func (c *corrCol) rank(x []float64, keepPos bool, sc *rankScratch) {
 	nf := int(c.n)
 	if cap(sc.a) < nf {
 		sc.a, sc.b = make([]uint64, nf), make([]uint64, nf)
 	}
-	keys := sc.a[:nf]
-	p := 0
-	for row, v := range x {
-		if !isFinite(v) {
-			continue
-		}
-		d := v - c.mean
-		if d == 0 {
-			d = 0 // -0 and +0 are equal values: one key
-		}
-		keys[p] = uint64(key32(d))<<32 | uint64(row)
-		p++
+	if sc.seen == nil {
+		sc.seen = make([]seenSlot, 1<<seenBits)
+		sc.hist16, sc.bucket = make([]int32, 1<<16), make([]uint16, 1<<16)
+	} else {
+		clear(sc.seen)
+		clear(sc.hist16)
 	}
-	sorted := radixHigh32(keys, sc.b[:nf])
+	r := ranker{x: x, mid: float64(nf+1) / 2, mean: c.mean, cnt: &sc.cnt, leaf: &sc.leaf}
+	keys := sc.a[:nf]
+	if c.buildKeys(x, keys, sc.hist16[:1<<16], sc.seen[:1<<seenBits]) {
+		r.seen = sc.seen[:1<<seenBits]
+	}
 	if nf < rank32Max {
 		c.rank32 = make([]float32, len(x))
+		r.r32 = c.rank32
 	} else {
 		c.rank64 = make([]float64, len(x))
+		r.r64 = c.rank64
 	}
 	if keepPos {
 		c.pos = make([]int32, len(x))
 		for _, q := range c.miss {
 			c.pos[q] = -1
 		}
+		r.pos = c.pos
+		r.groups = c.groups[:0]
 	}
-	mid := float64(nf+1) / 2
-	for a := 0; a < nf; {
-		b := a + 1
-		if b < nf && sorted[b]>>32 == sorted[a]>>32 {
-			// Rows with equal 32-bit keys may hold different values: order them by
-			// value (most often they are one value: no sort).
-			e := b
-			for e < nf && sorted[e]>>32 == sorted[a]>>32 {
-				e++
-			}
-			run := sorted[a:e]
-			va := x[uint32(run[0])]
-			same := true
-			for _, u := range run[1:] {
-				same = same && x[uint32(u)] == va
-			}
-			if !same {
-				slices.SortStableFunc(run, func(u, v uint64) int {
-					xu, xv := x[uint32(u)], x[uint32(v)]
-					switch {
-					case xu < xv:
-						return -1
-					case xu > xv:
-						return 1
-					}
-					return 0
-				})
-				va = x[uint32(run[0])]
-				for b < e && x[uint32(sorted[b])] == va {
-					b++
-				}
-			} else {
-				b = e
-			}
-		}
-		r := float64(a+b+1)/2 - mid
-		code := int32(a)
-		if b-a > 1 && c.pos != nil {
-			code = -2 - int32(len(c.groups))
-			c.groups = append(c.groups, tieGroup{int32(a), int32(b - a)})
-		}
-		for t := a; t < b; t++ {
-			row := uint32(sorted[t])
-			if c.rank32 != nil {
-				c.rank32[row] = float32(r)
-			} else {
-				c.rank64[row] = r
-			}
-			if c.pos != nil {
-				c.pos[row] = code
-			}
-		}
-		a = b
+	switch {
+	case nf >= rankBucketMin:
+		r.distribute(keys, sc.b[:nf], sc.hist16[:1<<16], sc.bucket[:1<<16])
+	case nf > 0:
+		r.emit(r.sortKeys(keys, sc.b[:nf], 0), 0)
 	}
+	if keepPos {
+		c.groups = r.groups
+		r.ranksFromPos()
+	} else if r.skips {
+		r.fillSkipped()
+	}
+}
+
+// buildKeys writes the keys of x's finite rows to keys, in order of rows, counts them
+// by their top 16 bits in hist and records the values seen per key in seen; it reports
+// whether seen holds every row (false: it was dropped after seenProbe rows).
+func (c *corrCol) buildKeys(x []float64, keys []uint64, hist []int32, seen []seenSlot) bool {
+	p, m := 0, c.mean
+	probe, misses := min(seenProbe, len(x)), 0
+	for row, v := range x[:probe] {
+		if !isFinite(v) {
+			continue
+		}
+		d := v - m
+		if d == 0 {
+			d = 0 // -0 and +0 are equal values: one key
+		}
+		k := key32(d)
+		hist[k>>16]++
+		s := &seen[(k*0x9E3779B1)>>(32-seenBits)]
+		if s.key == k {
+			if s.val != v {
+				s.val = math.NaN()
+			}
+		} else if s.key == 0 {
+			s.key, s.val = k, v
+		} else {
+			misses++
+		}
+		keys[p] = uint64(k)<<32 | uint64(row)
+		p++
+	}
+	if misses > probe/4 {
+		for row := probe; row < len(x); row++ {
+			v := x[row]
+			if !isFinite(v) {
+				continue
+			}
+			d := v - m
+			if d == 0 {
+				d = 0
+			}
+			k := key32(d)
+			hist[k>>16]++
+			keys[p] = uint64(k)<<32 | uint64(row)
+			p++
+		}
+		return false
+	}
+	for row := probe; row < len(x); row++ {
+		v := x[row]
+		if !isFinite(v) {
+			continue
+		}
+		d := v - m
+		if d == 0 {
+			d = 0
+		}
+		k := key32(d)
+		hist[k>>16]++
+		s := &seen[(k*0x9E3779B1)>>(32-seenBits)]
+		if s.key == k {
+			if s.val != v {
+				s.val = math.NaN()
+			}
+		} else if s.key == 0 {
+			s.key, s.val = k, v
+		}
+		keys[p] = uint64(k)<<32 | uint64(row)
+		p++
+	}
+	return true
 }
 
 // key32 maps a float64 to a uint32 whose unsigned order agrees with the numeric order
@@ -107,40 +201,293 @@ func key32(v float64) uint32 {
 	return b ^ (uint32(int32(b)>>31) | 1<<31)
 }
 
-// radixHigh32 sorts a by its upper 32 bits (stable: rows in order within a key) with an
-// LSD radix sort of three digits (11, 11 and 10 bits; 11-bit digits measured 1.5-2x
-// faster than 8-bit ones here) and returns the sorted slice, which is a or buf. Digits
-// that are the same for every key are skipped.
-func radixHigh32(a, buf []uint64) []uint64 {
+// distribute sorts keys and writes their codes: it distributes them into tmp by buckets
+// of consecutive values of their top 16 bits holding about len(keys)/2048 keys each (h:
+// the histogram of those bits), then sorts each bucket with its part of keys as scratch.
+func (r *ranker) distribute(keys, tmp []uint64, h []int32, bucket []uint16) {
+	target := int32(len(keys)>>11 + 1)
+	// Two consecutive buckets hold more than target keys: at most 4096 buckets.
+	var start [4097]int32 // bucket b is [start[b], start[b+1])
+	nb, size := 0, int32(0)
+	for t, c := range h {
+		if c > 0 && size > 0 && size+c > target {
+			nb++
+			start[nb] = start[nb-1] + size
+			size = 0
+		}
+		bucket[t] = uint16(nb)
+		size += c
+	}
+	nb++
+	start[nb] = start[nb-1] + size
+	next := start
+	for _, v := range keys {
+		b := bucket[v>>48]
+		tmp[next[b]] = v
+		next[b]++
+	}
+	for b := range nb {
+		lo, hi := start[b], start[b+1]
+		scratch := keys[lo:hi]
+		if hi-lo <= rankLeafMax {
+			scratch = r.leaf[:hi-lo]
+		}
+		r.emit(r.sortKeys(tmp[lo:hi], scratch, 0), int(lo))
+	}
+}
+
+// sortKeys sorts a (tmp: scratch of its length) and returns the sorted keys, in a or in
+// tmp. A counting pass distributes a into tmp by its top varying bits, about log2(len)
+// of them (at most 11); buckets of more than rankInsertMax keys are sorted likewise,
+// the rest by an insertion pass over tmp. level indexes r.cnt.
+func (r *ranker) sortKeys(a, tmp []uint64, level int) []uint64 {
 	n := len(a)
-	if n < 2 {
+	if n <= rankInsertMax {
+		insertionSort(a)
 		return a
 	}
-	shifts := [3]uint{32, 43, 54}
-	var h [3][2048]int
+	k0 := a[0] >> 32
+	var diff uint64
 	for _, v := range a {
-		h[0][(v>>32)&2047]++
-		h[1][(v>>43)&2047]++
-		h[2][(v>>54)&1023]++
+		diff |= v>>32 ^ k0
 	}
-	src, dst := a, buf
-	for d, s := range shifts {
-		hd := &h[d]
-		if hd[(a[0]>>s)&2047] == n {
+	if diff == 0 { // one key: rows in order
+		return a
+	}
+	nb := uint(bits.Len64(diff)) // bits [0, nb) of the keys vary
+	w := min(uint(bits.Len(uint(n))), nb, 11)
+	sh, mask := 32+nb-w, uint64(1)<<w-1
+	cnt := r.cnt[level][:1<<w]
+	clear(cnt)
+	for _, v := range a {
+		cnt[(v>>sh)&mask]++
+	}
+	var sum, most int32
+	for b, c := range cnt {
+		cnt[b] = sum
+		sum += c
+		most = max(most, c)
+	}
+	for _, v := range a {
+		b := (v >> sh) & mask
+		tmp[cnt[b]] = v
+		cnt[b]++
+	}
+	if w == nb || most <= 1 {
+		return tmp
+	}
+	if most > rankInsertMax {
+		lo := int32(0)
+		for _, hi := range cnt { // cnt[b] is now the end of bucket b
+			if hi-lo > rankInsertMax {
+				if s := r.sortKeys(tmp[lo:hi], a[lo:hi], level+1); &s[0] != &tmp[lo] {
+					copy(tmp[lo:hi], s)
+				}
+			}
+			lo = hi
+		}
+	}
+	insertionSort(tmp)
+	return tmp
+}
+
+// insertionSort sorts a, fast when a is nearly sorted.
+func insertionSort(a []uint64) {
+	for i := 1; i < len(a); i++ {
+		v := a[i]
+		if a[i-1] <= v {
 			continue
 		}
-		sum := 0
-		for b := range hd {
-			c := hd[b]
-			hd[b] = sum
-			sum += c
+		j := i
+		for ; j > 0 && a[j-1] > v; j-- {
+			a[j] = a[j-1]
 		}
-		for _, v := range src {
-			b := (v >> s) & 2047
-			dst[hd[b]] = v
-			hd[b]++
-		}
-		src, dst = dst, src
+		a[j] = v
 	}
-	return src
+}
+
+// emit writes the codes of the rows of s, sorted by key, at sorted positions base on.
+func (r *ranker) emit(s []uint64, base int) {
+	n := len(s)
+	for i := 0; i < n; {
+		k := s[i] >> 32
+		j := i + 1
+		for j < n && s[j]>>32 == k {
+			j++
+		}
+		if j-i == 1 {
+			r.one(s[i], base+i)
+		} else {
+			r.run(s[i:j], base+i)
+		}
+		i = j
+	}
+}
+
+// one writes the code of an untied row at sorted position p: its position when r keeps
+// them, else its rank.
+func (r *ranker) one(v uint64, p int) {
+	row := uint32(v)
+	switch {
+	case r.pos != nil:
+		r.pos[row] = int32(p)
+	case r.r32 != nil:
+		r.r32[row] = float32(float64(p+1) - r.mid)
+	default:
+		r.r64[row] = float64(p+1) - r.mid
+	}
+}
+
+// run writes the codes of rows s of one key from sorted position a: one tied value,
+// or, when the key holds several values, the values in order.
+func (r *ranker) run(s []uint64, a int) {
+	k := uint32(s[0] >> 32)
+	if r.seen != nil {
+		if t := &r.seen[(k*0x9E3779B1)>>(32-seenBits)]; t.key == k && t.val == t.val {
+			// every row with key k holds t.val: their codes are written in order of
+			// rows, from the table
+			t.code = -2 - int32(len(r.groups))
+			r.groups = append(r.groups, tieGroup{int32(a), int32(len(s))})
+			r.skips = true
+			return
+		}
+	}
+	x := r.x
+	va := x[uint32(s[0])]
+	same := true
+	for _, u := range s[1:] {
+		same = same && x[uint32(u)] == va
+	}
+	if same {
+		r.tie(s, a)
+		return
+	}
+	slices.SortFunc(s, func(u, v uint64) int {
+		xu, xv := x[uint32(u)], x[uint32(v)]
+		switch {
+		case xu < xv:
+			return -1
+		case xu > xv:
+			return 1
+		}
+		return 0
+	})
+	for i := 0; i < len(s); {
+		vi := x[uint32(s[i])]
+		j := i + 1
+		for j < len(s) && x[uint32(s[j])] == vi {
+			j++
+		}
+		if j-i == 1 {
+			r.one(s[i], a+i)
+		} else {
+			r.tie(s[i:j], a+i)
+		}
+		i = j
+	}
+}
+
+// tie writes the code of the rows s of one value at sorted positions [a, a+len(s)):
+// -2-g for the new group g when r keeps positions, else their rank.
+func (r *ranker) tie(s []uint64, a int) {
+	code := -2 - int32(len(r.groups))
+	r.groups = append(r.groups, tieGroup{int32(a), int32(len(s))})
+	switch {
+	case r.pos != nil:
+		for _, v := range s {
+			r.pos[uint32(v)] = code
+		}
+	case r.r32 != nil:
+		f := float32(groupRank(a, len(s), r.mid))
+		for _, v := range s {
+			r.r32[uint32(v)] = f
+		}
+	default:
+		f := groupRank(a, len(s), r.mid)
+		for _, v := range s {
+			r.r64[uint32(v)] = f
+		}
+	}
+}
+
+// groupRank is the centred rank of n tied values at sorted positions [a, a+n).
+func groupRank(a, n int, mid float64) float64 { return float64(2*a+n+1)/2 - mid }
+
+// skipped returns the code -2-g of a row of value v when its rows are the group g left
+// to the pass in order of rows; ok is false for a row with another code.
+func (r *ranker) skipped(v float64) (code int32, ok bool) {
+	d := v - r.mean
+	if d == 0 {
+		d = 0
+	}
+	k := key32(d)
+	s := r.seen[(k*0x9E3779B1)>>(32-seenBits)]
+	return s.code, s.key == k && s.code < -1
+}
+
+// fillSkipped writes the ranks of the rows of groups left to it (rank 0 so far, as
+// the rows of the value ranked at the middle, which keep it), in order of rows.
+func (r *ranker) fillSkipped() {
+	x := r.x[:len(r.r32)+len(r.r64)]
+	if r.r32 != nil {
+		for row, f := range r.r32 {
+			if f == 0 && isFinite(x[row]) {
+				if p, ok := r.skipped(x[row]); ok {
+					g := r.groups[-2-p]
+					r.r32[row] = float32(groupRank(int(g.start), int(g.n), r.mid))
+				}
+			}
+		}
+		return
+	}
+	for row, f := range r.r64 {
+		if f == 0 && isFinite(x[row]) {
+			if p, ok := r.skipped(x[row]); ok {
+				g := r.groups[-2-p]
+				r.r64[row] = groupRank(int(g.start), int(g.n), r.mid)
+			}
+		}
+	}
+}
+
+// ranksFromPos fills the ranks from the positions and groups, and the positions of the
+// groups' rows left to it (position 0 so far, as the untied row at position 0, which
+// keeps it), in order of rows.
+func (r *ranker) ranksFromPos() {
+	mid, groups := r.mid, r.groups
+	rank := func(p int32) float64 {
+		if p >= 0 {
+			return float64(p+1) - mid
+		}
+		g := groups[-2-p]
+		return groupRank(int(g.start), int(g.n), mid)
+	}
+	x := r.x[:len(r.pos)]
+	if r.r32 != nil {
+		r32 := r.r32[:len(r.pos)]
+		for row, p := range r.pos {
+			if p == 0 && r.skips {
+				if c, ok := r.skipped(x[row]); ok {
+					p = c
+					r.pos[row] = c
+				}
+			}
+			if p != -1 {
+				r32[row] = float32(rank(p))
+			}
+		}
+		return
+	}
+	r64 := r.r64[:len(r.pos)]
+	for row, p := range r.pos {
+		if p == 0 && r.skips {
+			if c, ok := r.skipped(x[row]); ok {
+				p = c
+				r.pos[row] = c
+			}
+		}
+		if p != -1 {
+			r64[row] = rank(p)
+		}
+	}
 }

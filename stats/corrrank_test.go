@@ -220,3 +220,20 @@ func TestCorrColRank_examples(t *testing.T) {
 		}
 	}
 }
+
+// Rows of ties that rank leaves to its pass in order of rows, next to rows whose rank
+// is 0 (the middle value: untied, or tied at the centre), with and without positions.
+func TestCorrColRank_middleZero(t *testing.T) {
+	var sc rankScratch
+	for _, mid := range []int{1, 2, 3} {
+		x := make([]float64, 0, 6003)
+		for range 3000 {
+			x = append(x, 1, 3)
+		}
+		for range mid {
+			x = append(x, 2) // sorted positions from 3000: centred rank 0
+		}
+		x = append(x, math.NaN())
+		checkRank(t, fmt.Sprintf("middle=%d", mid), x, &sc)
+	}
+}
