@@ -225,16 +225,19 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 	}
 
 	// Spearman: rank every column; keep the sorted positions of those that a pair re-ranks
+	// (and only those when no pair of the column uses the rank co-moments)
 	parallelFor(k, workers, func(_ int, next func() (int, bool)) {
 		var sc rankScratch
 		for i, ok := next(); ok; i, ok = next() {
 			if cc[i].constant {
 				continue
 			}
-			walks := false
+			walks, gram := false, false
 			for j := range cc {
 				walks = walks || cc[i].differs(&cc[j])
+				gram = gram || j != i && !cc[j].constant && !cc[i].differs(&cc[j])
 			}
+			cc[i].posOnly = !gram
 			cc[i].rank(cols[i], walks, &sc)
 		}
 	})
@@ -250,7 +253,7 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 		gs = gram(k, n, workers, func(dst []float64, i, lo, hi int) {
 			c := &cc[i]
 			switch {
-			case c.rank32 == nil && c.rank64 == nil: // constant: not ranked
+			case c.rank32 == nil && c.rank64 == nil: // constant, or no pair uses its ranks
 				clear(dst)
 				return
 			case c.rank64 != nil:
@@ -440,6 +443,9 @@ type corrCol struct {
 	// Spearman
 	rank32 []float32 // centred average ranks, R - (n+1)/2; 0 for missing rows
 	rank64 []float64 // instead of rank32 when n >= 2^24
+	// posOnly asks rank for the positions alone (no rank32/rank64): no pair of the
+	// column uses the rank co-moments
+	posOnly bool
 	// pos, when a pair re-ranks c: per row, the 0-based position of its value in
 	// ascending order (-1 missing; -2-g when the value is tied: groups[g])
 	pos    []int32

@@ -65,7 +65,8 @@ type ranker struct {
 	leaf   *[rankLeafMax]uint64
 }
 
-// rank fills c.rank32 (or rank64), and c.pos and c.groups when keepPos.
+// rank fills c.rank32 (or rank64), and c.pos and c.groups when keepPos (then only
+// those when c.posOnly: no pair of the column uses the rank co-moments).
 //
 // The finite rows are sorted by a 32-bit key of their centred value (key32: monotone,
 // so rows with different keys are in value order) and their row, packed in a uint64:
@@ -94,10 +95,13 @@ func (c *corrCol) rank(x []float64, keepPos bool, sc *rankScratch) {
 	if c.buildKeys(x, keys, sc.hist16[:1<<16], sc.seen[:1<<seenBits]) {
 		r.seen = sc.seen[:1<<seenBits]
 	}
-	if nf < rank32Max {
+	c.rank32, c.rank64 = nil, nil
+	switch {
+	case keepPos && c.posOnly:
+	case nf < rank32Max:
 		c.rank32 = make([]float32, len(x))
 		r.r32 = c.rank32
-	} else {
+	default:
 		c.rank64 = make([]float64, len(x))
 		r.r64 = c.rank64
 	}
@@ -482,6 +486,18 @@ func (r *ranker) ranksFromPos() {
 		return groupRank(int(g.start), int(g.n), mid)
 	}
 	x := r.x[:len(r.pos)]
+	if r.r32 == nil && r.r64 == nil { // positions only
+		if r.skips {
+			for row, p := range r.pos {
+				if p == 0 {
+					if c, ok := r.skipped(x[row]); ok {
+						r.pos[row] = c
+					}
+				}
+			}
+		}
+		return
+	}
 	if r.r32 != nil {
 		r32 := r.r32[:len(r.pos)]
 		for row, p := range r.pos {

@@ -105,15 +105,25 @@ func rankColumn(rng *rand.Rand, kind string, n int, missing float64) []float64 {
 func checkRank(t *testing.T, name string, x []float64, sc *rankScratch) {
 	t.Helper()
 	ranks, pos, groups := refRank(x)
-	for _, keepPos := range []bool{false, true} {
+	for mode := range 3 { // ranks; ranks and positions; positions only (posOnly)
+		keepPos := mode > 0
 		var c corrCol
 		c.prepare(x)
+		c.posOnly = mode == 2
 		c.rank(x, keepPos, sc)
 		big := c.n >= int64(rank32Max)
-		if big && (c.rank32 != nil || len(c.rank64) != len(x)) || !big && (c.rank64 != nil || len(c.rank32) != len(x)) {
+		switch {
+		case c.posOnly:
+			if c.rank32 != nil || c.rank64 != nil {
+				t.Fatalf("%s posOnly: ranks written", name)
+			}
+		case big && (c.rank32 != nil || len(c.rank64) != len(x)) || !big && (c.rank64 != nil || len(c.rank32) != len(x)):
 			t.Fatalf("%s keepPos=%v: n=%d: rank32 %d values, rank64 %d", name, keepPos, c.n, len(c.rank32), len(c.rank64))
 		}
 		for r, want := range ranks {
+			if c.posOnly {
+				break
+			}
 			var got float64
 			if big {
 				got = c.rank64[r]
