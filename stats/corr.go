@@ -198,7 +198,13 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 		}
 	})
 
-	// Pearson
+	// Pearson: the co-moments, and per gram block the sums over the rows where another
+	// column is missing (summed in block order below: the same for any Workers)
+	mr := newMissRows(cc, n)
+	var blockSums []missSums
+	if mr != nil {
+		blockSums = make([]missSums, len(mr.blocks)-1)
+	}
 	g := gram(k, n, workers, func(dst []float64, i, lo, hi int) {
 		x, m := cols[i][lo:hi], cc[i].mean
 		for r, v := range x {
@@ -208,15 +214,35 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 			}
 			dst[r] = d
 		}
+		if mr != nil {
+			b := lo / gramBlock
+			if mr.blocks[b] < mr.blocks[b+1] {
+				if blockSums[b].n == nil {
+					blockSums[b] = newMissSums(k)
+				}
+				mr.add(&blockSums[b], k, i, b, lo, x, dst[:hi-lo])
+			}
+		}
 	})
+	ms := newMissSums(k)
+	for _, bs := range blockSums {
+		if bs.n == nil {
+			continue
+		}
+		for t := range ms.n {
+			ms.n[t] += bs.n[t]
+			ms.s[t] += bs.s[t]
+			ms.ss[t] += bs.ss[t]
+		}
+	}
 	for i := range k {
 		for j := range k {
-			res.Pairs[i*k+j] = cc[i].joint(&cc[j])
+			res.Pairs[i*k+j] = cc[i].n - ms.n[i*k+j]
 		}
 	}
 	for i := range k {
 		for j := 0; j <= i; j++ {
-			v := pearsonEntry(cols, cc, g, i, j)
+			v := pearsonEntry(cols, cc, g, &ms, i, j)
 			res.Pearson[i*k+j], res.Pearson[j*k+i] = v, v
 		}
 	}
@@ -437,7 +463,6 @@ type corrCol struct {
 	mean     float64 // of the finite values: the shift of the co-moments
 	sum      float64 // sum of the shifted finite values
 	miss     []int32 // rows with a missing value, ascending
-	fin      rowBits // finite rows; nil when none is missing
 	constant bool    // fewer than two distinct finite values
 
 	// Spearman
@@ -454,11 +479,6 @@ type corrCol struct {
 
 // tieGroup is a run of n equal values at sorted positions [start, start+n).
 type tieGroup struct{ start, n int32 }
-
-type rowBits []uint64
-
-func newRowBits(n int) rowBits      { return make(rowBits, (n+63)/64) }
-func (b rowBits) test(i int32) bool { return b[i>>6]>>(uint32(i)&63)&1 != 0 }
 
 func (c *corrCol) prepare(x []float64) {
 	// sums in four lanes (no dependency chain); constant when every finite value
@@ -516,17 +536,6 @@ func (c *corrCol) prepare(x []float64) {
 			d[0] += x[i] - m
 		}
 	} else {
-		// finite rows: all, less the missing ones
-		c.fin = newRowBits(len(x))
-		for w := range c.fin {
-			c.fin[w] = ^uint64(0)
-		}
-		if r := len(x) & 63; r != 0 {
-			c.fin[len(c.fin)-1] = 1<<r - 1
-		}
-		for _, q := range c.miss {
-			c.fin[q>>6] &^= 1 << (uint32(q) & 63)
-		}
 		// shifted sums in the same lanes (row i in lane i%4) as without missing values
 		i = 0
 		for ; i+4 <= len(x); i += 4 {
@@ -566,22 +575,115 @@ func (c *corrCol) scan(v float64, row int, s *float64, first *float64, varies, s
 	*varies = *varies || v != *first
 }
 
-// joint returns the number of rows where both c and d are finite.
-func (c *corrCol) joint(d *corrCol) int64 {
-	n := c.n
-	for _, q := range d.miss {
-		if c.fin == nil || c.fin.test(q) {
-			n--
-		}
-	}
-	return n
-}
-
 // differs reports whether c and d are missing on different rows.
 func (c *corrCol) differs(d *corrCol) bool { return !slices.Equal(c.miss, d.miss) }
 
-// pearsonEntry returns the Pearson correlation of columns i and j from the co-moments g.
-func pearsonEntry(cols [][]float64, cc []corrCol, g []float64, i, j int) float64 {
+// missSums are, for each ordered pair (i, j) (index i*K+j), the count of the rows where
+// column j is missing and column i finite, and the sums of column i's shifted values
+// (x - mean) and of their squares over those rows.
+type missSums struct {
+	n     []int64
+	s, ss []float64
+}
+
+func newMissSums(k int) missSums {
+	return missSums{n: make([]int64, k*k), s: make([]float64, k*k), ss: make([]float64, k*k)}
+}
+
+// missRows lists the rows where some column is missing, ascending, with the columns
+// missing there: first[at], then extra[off[at]:off[at+1]] (most rows miss one column).
+// blocks[b] is the first of them in gram block b (len nb+1).
+type missRows struct {
+	rows, first, off, extra, blocks []int32
+}
+
+func newMissRows(cc []corrCol, n int) *missRows {
+	words := (n + 63) / 64
+	any := make([]uint64, words)
+	none := true
+	for i := range cc {
+		for _, q := range cc[i].miss {
+			any[q>>6] |= 1 << (uint32(q) & 63)
+			none = false
+		}
+	}
+	if none {
+		return nil
+	}
+	mr := &missRows{}
+	before := make([]int32, words) // listed rows before each word
+	for w, b := range any {
+		before[w] = int32(len(mr.rows))
+		for ; b != 0; b &= b - 1 {
+			mr.rows = append(mr.rows, int32(w*64+bits.TrailingZeros64(b)))
+		}
+	}
+	at := func(q int32) int32 {
+		w := q >> 6
+		return before[w] + int32(bits.OnesCount64(any[w]&(1<<(uint32(q)&63)-1)))
+	}
+	mr.first = make([]int32, len(mr.rows))
+	for a := range mr.first {
+		mr.first[a] = -1
+	}
+	cnt := make([]int32, len(mr.rows)+1) // columns beyond the first, per row
+	for j := range cc {
+		for _, q := range cc[j].miss {
+			if a := at(q); mr.first[a] < 0 {
+				mr.first[a] = int32(j)
+			} else {
+				cnt[a+1]++
+			}
+		}
+	}
+	for a := range mr.rows {
+		cnt[a+1] += cnt[a]
+	}
+	mr.off = cnt
+	mr.extra = make([]int32, cnt[len(mr.rows)])
+	fill := slices.Clone(cnt[:len(mr.rows)])
+	for j := range cc {
+		for _, q := range cc[j].miss {
+			if a := at(q); mr.first[a] != int32(j) {
+				mr.extra[fill[a]] = int32(j)
+				fill[a]++
+			}
+		}
+	}
+	nb := (n + gramBlock - 1) / gramBlock
+	mr.blocks = make([]int32, nb+1)
+	for b := range mr.blocks {
+		at, _ := slices.BinarySearch(mr.rows, int32(min(b*gramBlock, n)))
+		mr.blocks[b] = int32(at)
+	}
+	return mr
+}
+
+// add adds column i's shifted values d (rows [lo, lo+len(d)) of gram block b, missing
+// rows holding anything) at the listed rows to ms, where x holds the same rows' values.
+func (mr *missRows) add(ms *missSums, k, i, b, lo int, x, d []float64) {
+	cnt, s, ss := ms.n[i*k:(i+1)*k], ms.s[i*k:(i+1)*k], ms.ss[i*k:(i+1)*k]
+	for a := mr.blocks[b]; a < mr.blocks[b+1]; a++ {
+		r := int(mr.rows[a]) - lo
+		if !isFinite(x[r]) {
+			continue
+		}
+		v := d[r]
+		j := mr.first[a]
+		cnt[j]++
+		s[j] += v
+		ss[j] += v * v
+		for _, j := range mr.extra[mr.off[a]:mr.off[a+1]] {
+			cnt[j]++
+			s[j] += v
+			ss[j] += v * v
+		}
+	}
+}
+
+// pearsonEntry returns the Pearson correlation of columns i and j from the co-moments g
+// and the sums over the rows where one of them is missing.
+func pearsonEntry(cols [][]float64, cc []corrCol, g []float64, ms *missSums, i, j int) float64 {
 	k := len(cc)
 	ci, cj := &cc[i], &cc[j]
 	if ci.constant || cj.constant {
@@ -592,23 +694,10 @@ func pearsonEntry(cols [][]float64, cc []corrCol, g []float64, i, j int) float64
 	}
 	// sums over the rows where both are finite: each column's sums over its own finite
 	// rows, less the rows where the other one is missing
-	n, sx, sxx := float64(ci.n), ci.sum, g[i*k+i]
-	for _, q := range cj.miss {
-		if ci.fin == nil || ci.fin.test(q) {
-			d := cols[i][q] - ci.mean
-			n--
-			sx -= d
-			sxx -= d * d
-		}
-	}
-	sy, syy := cj.sum, g[j*k+j]
-	for _, q := range ci.miss {
-		if cj.fin == nil || cj.fin.test(q) {
-			d := cols[j][q] - cj.mean
-			sy -= d
-			syy -= d * d
-		}
-	}
+	ij, ji := i*k+j, j*k+i
+	n := float64(ci.n - ms.n[ij])
+	sx, sxx := ci.sum-ms.s[ij], g[i*k+i]-ms.ss[ij]
+	sy, syy := cj.sum-ms.s[ji], g[j*k+j]-ms.ss[ji]
 	if n < 2 {
 		return math.NaN()
 	}

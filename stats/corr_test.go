@@ -446,7 +446,7 @@ func BenchmarkSpearmanPair(b *testing.B) {
 		cc[i].prepare(cols[i])
 		cc[i].rank(cols[i], true, &sc)
 	}
-	m := cc[0].joint(&cc[1])
+	m := jointRows(cols[0], cols[1])
 	var ti, tj countTable
 	for b.Loop() {
 		spearmanPair(&cc[0], &cc[1], m, &ti, &tj)
