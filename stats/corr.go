@@ -309,6 +309,9 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 		}
 	}
 	tiles, single := tileWalk(k, walk, res.Pairs)
+	if len(tiles) > 0 {
+		walkRows(cc, mr, workers)
+	}
 	parallelFor(len(tiles)+len(single), workers, func(_ int, next func() (int, bool)) {
 		var ti, tj countTable
 		var ts tileScratch
@@ -471,6 +474,9 @@ type corrCol struct {
 	// posOnly asks rank for the positions alone (no rank32/rank64): no pair of the
 	// column uses the rank co-moments
 	posOnly bool
+	// when tiles re-rank pairs: pos at the rows where some column is missing
+	// (missRows), and the indices of miss among those rows
+	posAt, missAt []int32
 	// pos, when a pair re-ranks c: per row, the 0-based position of its value in
 	// ascending order (-1 missing; -2-g when the value is tied: groups[g])
 	pos    []int32
@@ -595,6 +601,36 @@ func newMissSums(k int) missSums {
 // blocks[b] is the first of them in gram block b (len nb+1).
 type missRows struct {
 	rows, first, off, extra, blocks []int32
+	any                             []uint64 // the listed rows as a bitmap
+	before                          []int32  // listed rows before each word of any
+}
+
+// at returns the index in rows of listed row q.
+func (mr *missRows) at(q int32) int32 {
+	w := q >> 6
+	return mr.before[w] + int32(bits.OnesCount64(mr.any[w]&(1<<(uint32(q)&63)-1)))
+}
+
+// walkRows gives every column that a pair re-ranks its positions at the listed rows
+// (posAt) and the indices of its missing rows among them (missAt), so that the tile
+// tables are built from compact arrays instead of reading pos at random rows.
+func walkRows(cc []corrCol, mr *missRows, workers int) {
+	parallelFor(len(cc), workers, func(_ int, next func() (int, bool)) {
+		for i, ok := next(); ok; i, ok = next() {
+			c := &cc[i]
+			c.missAt = make([]int32, len(c.miss))
+			for t, q := range c.miss {
+				c.missAt[t] = mr.at(q)
+			}
+			if c.pos == nil {
+				continue
+			}
+			c.posAt = make([]int32, len(mr.rows))
+			for a, q := range mr.rows {
+				c.posAt[a] = c.pos[q]
+			}
+		}
+	})
 }
 
 func newMissRows(cc []corrCol, n int) *missRows {
@@ -610,18 +646,16 @@ func newMissRows(cc []corrCol, n int) *missRows {
 	if none {
 		return nil
 	}
-	mr := &missRows{}
+	mr := &missRows{any: any}
 	before := make([]int32, words) // listed rows before each word
+	mr.before = before
 	for w, b := range any {
 		before[w] = int32(len(mr.rows))
 		for ; b != 0; b &= b - 1 {
 			mr.rows = append(mr.rows, int32(w*64+bits.TrailingZeros64(b)))
 		}
 	}
-	at := func(q int32) int32 {
-		w := q >> 6
-		return before[w] + int32(bits.OnesCount64(any[w]&(1<<(uint32(q)&63)-1)))
-	}
+	at := mr.at
 	mr.first = make([]int32, len(mr.rows))
 	for a := range mr.first {
 		mr.first[a] = -1
@@ -736,16 +770,19 @@ func (t *countTable) build(c, d *corrCol) {
 	}
 	tt := (*t)[:words]
 	clear(tt)
+	var taken []int32 // per tied run, the slots given to removed rows
+	if len(c.groups) > 0 {
+		taken = make([]int32, len(c.groups))
+	}
 	for _, q := range d.miss {
 		p := c.pos[q]
 		if p == -1 {
 			continue
 		}
 		if p < -1 {
-			p = c.groups[-2-p].start
-			for tt[p>>6].mask>>(uint32(p)&63)&1 != 0 { // slot taken by another tied row
-				p++
-			}
+			g := -2 - p
+			p = c.groups[g].start + taken[g]
+			taken[g]++
 		}
 		tt[p>>6].mask |= 1 << (uint32(p) & 63)
 	}

@@ -30,9 +30,10 @@ type tileWord struct {
 type tileTable []tileWord
 
 // build marks the sorted positions of c's finite rows where d0 (mask m0) and d1 (mask
-// m1) are missing. As in countTable.build, removed rows of a tied value take distinct
-// slots in their value's run of positions.
-func (t *tileTable) build(c, d0, d1 *corrCol) {
+// m1) are missing (read from c.posAt at d0.missAt and d1.missAt: see walkRows). As in
+// countTable.build, removed rows of a tied value take distinct slots in their value's
+// run of positions.
+func (t *tileTable) build(c, d0, d1 *corrCol, taken []int32) {
 	words := (int(c.n) + 64) / 64
 	if cap(*t) < words {
 		*t = make(tileTable, words)
@@ -40,22 +41,26 @@ func (t *tileTable) build(c, d0, d1 *corrCol) {
 	tt := (*t)[:words]
 	clear(tt)
 	for q, d := range [2]*corrCol{d0, d1} {
-		for _, r := range d.miss {
-			p := c.pos[r]
+		for _, a := range d.missAt {
+			p := c.posAt[a]
 			if p == -1 {
 				continue
 			}
-			if p < -1 {
-				p = c.groups[-2-p].start
-				for tt[p>>6].mask(q)>>(uint32(p)&63)&1 != 0 {
-					p++
-				}
+			if p < -1 { // the next free slot of the tied run (taken: zero for every run)
+				g := -2 - p
+				p = c.groups[g].start + taken[g]
+				taken[g]++
 			}
 			w := &tt[p>>6]
 			if q == 0 {
 				w.m0 |= 1 << (uint32(p) & 63)
 			} else {
 				w.m1 |= 1 << (uint32(p) & 63)
+			}
+		}
+		for _, a := range d.missAt {
+			if p := c.posAt[a]; p < -1 {
+				taken[-2-p] = 0
 			}
 		}
 	}
@@ -66,13 +71,6 @@ func (t *tileTable) build(c, d0, d1 *corrCol) {
 		b1 += int32(bits.OnesCount64(tt[i].m1))
 	}
 	*t = tt
-}
-
-func (w *tileWord) mask(q int) uint64 {
-	if q == 0 {
-		return w.m0
-	}
-	return w.m1
 }
 
 // removed returns the number of removed positions < p for partner q.
@@ -102,8 +100,9 @@ func tieSums(dst []int64, c *corrCol, t tileTable, q int, m int64) ([]int64, int
 
 // tileScratch is one worker's tables and tied-run ranks for spearmanTile.
 type tileScratch struct {
-	t  [4]tileTable
-	gr [4][2][]int64
+	t     [4]tileTable
+	gr    [4][2][]int64
+	taken []int32 // per tied run, slots given to removed rows (zero between builds)
 }
 
 // spearmanTile returns the Spearman correlations of the pairs (a0,b0), (a0,b1),
@@ -116,7 +115,10 @@ func spearmanTile(a0, a1, b0, b1 *corrCol, m [4]int64, sc *tileScratch) [4]float
 	partner := [4][2]*corrCol{{b0, b1}, {b0, b1}, {a0, a1}, {a0, a1}}
 	var sq [4][2]int64 // sum x^2 of each column in each of its pairs
 	for s, c := range cols {
-		sc.t[s].build(c, partner[s][0], partner[s][1])
+		if len(sc.taken) < len(c.groups) {
+			sc.taken = make([]int32, len(c.groups))
+		}
+		sc.t[s].build(c, partner[s][0], partner[s][1], sc.taken)
 		for q := range 2 {
 			mm := m[pairOf[s][q]]
 			var ties int64

@@ -79,6 +79,7 @@ func TestCorrelations_tiles(t *testing.T) {
 			cc[i].prepare(cols[i])
 			cc[i].rank(cols[i], true, &sc)
 		}
+		walkRows(cc, newMissRows(cc, tc.n), 1)
 		var walk []pair
 		for i := range tc.k {
 			for j := range i {
@@ -146,6 +147,7 @@ func BenchmarkSpearmanTile(b *testing.B) {
 		cc[i].prepare(cols[i])
 		cc[i].rank(cols[i], true, &sc)
 	}
+	walkRows(cc, newMissRows(cc, len(cols[0])), 1)
 	t := tile{0, 1, 2, 3}
 	var m [4]int64
 	for q, p := range t.pairs() {
