@@ -160,21 +160,26 @@ func (c *CorrMatrices) At(m []float64, i, j int) float64 { return m[i*c.K+j] }
 // co-moment sum_r x_i x_j of every pair is a block-wise dot product (the shifted values
 // of 4096 rows at a time, summed block by block in row order, so the result is the same
 // for any Workers), and the pair's sums over its complete rows are those over each
-// column's finite rows less the rows where the other column is missing (sparse
-// corrections). A pair whose variance over its rows is small against its shifted sum of
-// squares (a near-constant pair, where cancellation would lose digits) is recomputed
-// with Pearson's two-slice algorithm. Spearman: each column is ranked once (average
-// ranks, radix sort on 32-bit keys refined by the float64 values); ranks are centred and
-// stored as float32, exact for fewer than 2^24 finite values per column (float64 above);
-// pairs whose columns are missing on the same rows use the block dot products of the
-// centred ranks; a pair whose columns are missing on different rows is re-ranked over
-// its complete rows (as pandas does) in one pass over the rows, each rank corrected by
-// the count of the pair's removed rows below it (see spearmanPair), O(n) per pair.
+// column's finite rows less the rows where the other column is missing (missSums,
+// gathered in the same pass from the rows where some column is missing). A pair whose
+// variance over its rows is small against its shifted sum of squares (a near-constant
+// pair, where cancellation would lose digits) is recomputed with Pearson's two-slice
+// algorithm. Spearman: each column is ranked once (average ranks: keys bucketed by their
+// top bits and sorted in cache, equal float32 keys refined by the float64 values; see
+// corrCol.rank); ranks are centred and stored as float32, exact for fewer than 2^24
+// finite values per column (float64 above). Pairs whose columns are missing on the same
+// rows use the block dot products of the centred ranks. A pair whose columns are
+// missing on different rows is re-ranked over its complete rows (as pandas does): each
+// rank is the column's sorted position less the pair's removed rows below it, counted
+// by a table of 64-position words, O(n) per pair; pairs go four at a time (two couples
+// of columns, see spearmanTile: one table read per pair and row) and the rest one by
+// one (spearmanPair). Sums are exact in int64 below 2^21 rows.
 //
-// Memory: besides the input, 4 bytes per value for the ranks, 4 more for the sorted
-// positions when some pair is missing on different rows, 16 bytes per row per worker of
-// radix scratch and 16 bytes per 64 rows per worker of count tables. It panics if the
-// columns differ in length.
+// Memory: besides the input, 4 bytes per value for the ranks (or for the sorted
+// positions instead, when every pair of a column is re-ranked; both when some are and
+// some are not), 16 bytes per row and ~0.7 MB per worker of sorting scratch, 4 bytes
+// per column per row where some column is missing, and 24 bytes per 64 rows for each of
+// a worker's four tile tables. It panics if the columns differ in length.
 func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 	k := len(cols)
 	res := CorrMatrices{K: k, Pearson: make([]float64, k*k), Pairs: make([]int64, k*k)}
