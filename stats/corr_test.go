@@ -464,17 +464,25 @@ func BenchmarkSpearmanPair(b *testing.B) {
 	}
 }
 
-// Ranking one column of 1M rows (radix sort, ties, ranks and positions), one goroutine.
+// Ranking one column of 1M rows (1% missing; continuous col0, rounded col4), one
+// goroutine: ranks and positions (as for a column some pair re-ranks), and ranks alone
+// ("nopos": no pair is missing on different rows).
 func BenchmarkCorrRank(b *testing.B) {
 	cols := benchColumns(1_000_000, 5, 0.01)
 	var sc rankScratch
 	for _, j := range []int{0, 4} {
-		b.Run(fmt.Sprintf("col%d", j), func(b *testing.B) {
-			var c corrCol
-			c.prepare(cols[j])
-			for b.Loop() {
-				c.rank(cols[j], true, &sc)
+		for _, keepPos := range []bool{true, false} {
+			name := fmt.Sprintf("col%d", j)
+			if !keepPos {
+				name += "/nopos"
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				var c corrCol
+				c.prepare(cols[j])
+				for b.Loop() {
+					c.rank(cols[j], keepPos, &sc)
+				}
+			})
+		}
 	}
 }

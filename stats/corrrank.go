@@ -137,63 +137,54 @@ func (c *corrCol) buildKeys(x []float64, keys []uint64, hist []int32, seen []see
 		if !isFinite(v) {
 			continue
 		}
-		d := v - m
-		if d == 0 {
-			d = 0 // -0 and +0 are equal values: one key
-		}
-		k := key32(d)
+		k := centredKey(v, m)
 		hist[k>>16]++
-		s := &seen[(k*0x9E3779B1)>>(32-seenBits)]
-		if s.key == k {
-			if s.val != v {
-				s.val = math.NaN()
-			}
-		} else if s.key == 0 {
-			s.key, s.val = k, v
-		} else {
+		if !seeKey(seen, k, v) {
 			misses++
 		}
 		keys[p] = uint64(k)<<32 | uint64(row)
 		p++
 	}
-	if misses > probe/4 {
-		for row := probe; row < len(x); row++ {
-			v := x[row]
-			if !isFinite(v) {
-				continue
-			}
-			d := v - m
-			if d == 0 {
-				d = 0
-			}
-			k := key32(d)
-			hist[k>>16]++
-			keys[p] = uint64(k)<<32 | uint64(row)
-			p++
-		}
-		return false
-	}
+	track := misses <= probe/4 // else too many keys share slots: drop the table
 	for row := probe; row < len(x); row++ {
 		v := x[row]
 		if !isFinite(v) {
 			continue
 		}
-		d := v - m
-		if d == 0 {
-			d = 0
-		}
-		k := key32(d)
+		k := centredKey(v, m)
 		hist[k>>16]++
-		s := &seen[(k*0x9E3779B1)>>(32-seenBits)]
-		if s.key == k {
-			if s.val != v {
-				s.val = math.NaN()
-			}
-		} else if s.key == 0 {
-			s.key, s.val = k, v
+		if track {
+			seeKey(seen, k, v)
 		}
 		keys[p] = uint64(k)<<32 | uint64(row)
 		p++
+	}
+	return track
+}
+
+// centredKey is the sort key of a finite value v of a column of mean m (-0 and +0 are
+// equal values: one key).
+func centredKey(v, m float64) uint32 {
+	d := v - m
+	if d == 0 {
+		d = 0
+	}
+	return key32(d)
+}
+
+// seeKey records in seen that key k holds value v (the slot's value becomes NaN when
+// the key holds two values); false when the key's slot belongs to another key.
+func seeKey(seen []seenSlot, k uint32, v float64) bool {
+	s := &seen[(k*0x9E3779B1)>>(32-seenBits)]
+	switch s.key {
+	case k:
+		if s.val != v {
+			s.val = math.NaN()
+		}
+	case 0:
+		s.key, s.val = k, v
+	default:
+		return false
 	}
 	return true
 }

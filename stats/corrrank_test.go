@@ -247,19 +247,3 @@ func TestCorrColRank_middleZero(t *testing.T) {
 		checkRank(t, fmt.Sprintf("middle=%d", mid), x, &sc)
 	}
 }
-
-// Ranking one column of 1M rows (1% missing) without positions, as Correlations does
-// when no pair is missing on different rows; one goroutine.
-func BenchmarkCorrRankNoPos(b *testing.B) {
-	cols := benchColumns(1_000_000, 5, 0.01)
-	var sc rankScratch
-	for _, j := range []int{0, 4} {
-		b.Run(fmt.Sprintf("col%d", j), func(b *testing.B) {
-			var c corrCol
-			c.prepare(cols[j])
-			for b.Loop() {
-				c.rank(cols[j], false, &sc)
-			}
-		})
-	}
-}

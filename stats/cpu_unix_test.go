@@ -20,5 +20,5 @@ func cpuTime() time.Duration {
 // reportCPU reports the CPU seconds per op since start (the wall time of a benchmark
 // run on a busy machine says little; its CPU time much more).
 func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric((cpuTime() - start).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-start).Seconds()/float64(b.N), "cpu-s/op")
 }
