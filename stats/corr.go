@@ -206,8 +206,8 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 	// Pearson: the co-moments, and per gram block the sums over the rows where another
 	// column is missing (summed in block order below: the same for any Workers)
 	mr := newMissRows(cc, n)
-	var blockSums []missSums
-	if mr != nil {
+	var blockSums []missSums // nil: summed per column after the co-moments
+	if mr != nil && int64(k)*int64(k)*int64(len(mr.blocks)-1)*24 <= missSumsBudget {
 		blockSums = make([]missSums, len(mr.blocks)-1)
 	}
 	g := gram(k, n, workers, func(dst []float64, i, lo, hi int) {
@@ -219,7 +219,7 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 			}
 			dst[r] = d
 		}
-		if mr != nil {
+		if blockSums != nil {
 			b := lo / gramBlock
 			if mr.blocks[b] < mr.blocks[b+1] {
 				if blockSums[b].n == nil {
@@ -230,6 +230,9 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 		}
 	})
 	ms := newMissSums(k)
+	if mr != nil && blockSums == nil {
+		mr.sumsByColumn(&ms, cols, cc, workers)
+	}
 	for _, bs := range blockSums {
 		if bs.n == nil {
 			continue
@@ -698,6 +701,30 @@ func newMissRows(cc []corrCol, n int) *missRows {
 	return mr
 }
 
+// missSumsBudget bounds the memory of the per-block missing-row sums (K*K*24 bytes per
+// gram block with a missing value); above it they are summed per column instead (one
+// more read of each column at the listed rows). A variable for tests.
+var missSumsBudget int64 = 64 << 20
+
+// sumsByColumn adds to ms every column's sums over the listed rows, one column per
+// worker at a time, in order of rows.
+func (mr *missRows) sumsByColumn(ms *missSums, cols [][]float64, cc []corrCol, workers int) {
+	k := len(cc)
+	parallelFor(k, workers, func(_ int, next func() (int, bool)) {
+		for i, ok := next(); ok; i, ok = next() {
+			x, mean := cols[i], cc[i].mean
+			cnt, s, ss := ms.n[i*k:(i+1)*k], ms.s[i*k:(i+1)*k], ms.ss[i*k:(i+1)*k]
+			for a, q := range mr.rows {
+				v := x[q]
+				if !isFinite(v) {
+					continue
+				}
+				mr.addRow(a, v-mean, cnt, s, ss)
+			}
+		}
+	})
+}
+
 // add adds column i's shifted values d (rows [lo, lo+len(d)) of gram block b, missing
 // rows holding anything) at the listed rows to ms, where x holds the same rows' values.
 func (mr *missRows) add(ms *missSums, k, i, b, lo int, x, d []float64) {
@@ -707,16 +734,21 @@ func (mr *missRows) add(ms *missSums, k, i, b, lo int, x, d []float64) {
 		if !isFinite(x[r]) {
 			continue
 		}
-		v := d[r]
-		j := mr.first[a]
+		mr.addRow(int(a), d[r], cnt, s, ss)
+	}
+}
+
+// addRow adds one column's shifted value d at listed row a to the sums of the columns
+// missing there (cnt, s, ss: the column's row of missSums).
+func (mr *missRows) addRow(a int, d float64, cnt []int64, s, ss []float64) {
+	j := mr.first[a]
+	cnt[j]++
+	s[j] += d
+	ss[j] += d * d
+	for _, j := range mr.extra[mr.off[a]:mr.off[a+1]] {
 		cnt[j]++
-		s[j] += v
-		ss[j] += v * v
-		for _, j := range mr.extra[mr.off[a]:mr.off[a+1]] {
-			cnt[j]++
-			s[j] += v
-			ss[j] += v * v
-		}
+		s[j] += d
+		ss[j] += d * d
 	}
 }
 

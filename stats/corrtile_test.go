@@ -174,6 +174,13 @@ func jointRows(x, y []float64) int64 {
 // counts agree with the two-slice Pearson and a direct count, and every output is the
 // same bit for bit for any number of workers.
 func TestCorrelations_blocksAndWorkers(t *testing.T) {
+	t.Run("per block", testBlocksAndWorkers)
+	defer func(v int64) { missSumsBudget = v }(missSumsBudget)
+	missSumsBudget = 0
+	t.Run("per column", testBlocksAndWorkers)
+}
+
+func testBlocksAndWorkers(t *testing.T) {
 	cols := tileColumns(3*gramBlock+1234, 8, 7)
 	k := len(cols)
 	one := Correlations(cols, CorrOptions{Spearman: true, Workers: 1})
