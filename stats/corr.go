@@ -266,12 +266,12 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 			if cc[i].constant {
 				continue
 			}
-			walks, gram := false, false
+			walks, coMoments := false, false
 			for j := range cc {
 				walks = walks || cc[i].differs(&cc[j])
-				gram = gram || j != i && !cc[j].constant && !cc[i].differs(&cc[j])
+				coMoments = coMoments || j != i && !cc[j].constant && !cc[i].differs(&cc[j])
 			}
-			cc[i].posOnly = !gram
+			cc[i].posOnly = !coMoments
 			cc[i].rank(cols[i], walks, &sc)
 		}
 	})
