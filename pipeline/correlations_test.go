@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/driftwatch/driftwatch/stats"
@@ -218,5 +220,40 @@ func TestReadValues_stepAcrossChunks(t *testing.T) {
 				t.Errorf("chunk %d step %d as labels: %d codes, want %d", chunk, step, len(l.codes), len(want))
 			}
 		}
+	}
+}
+
+// A report read back from its JSON writes the same JSON (the file sink reads its earlier
+// reports for trend lines): every field type unmarshals, roles and kinds by name, null
+// numbers as NaN.
+func TestReport_jsonRoundTrip(t *testing.T) {
+	rep := runChurn(t, newChurn(3, 3000, 2000), churnOptions(), true)
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("read back: %v", err)
+	}
+	again, err := json.Marshal(&back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the same JSON up to the order of keys (sections typed any come back as maps)
+	var v1, v2 any
+	if json.Unmarshal(b, &v1) != nil || json.Unmarshal(again, &v2) != nil || !reflect.DeepEqual(v1, v2) {
+		t.Errorf("round trip changed the report (%d bytes, then %d)", len(b), len(again))
+	}
+	roles := map[Role]bool{}
+	for _, c := range back.Columns {
+		roles[c.Role] = true
+	}
+	if !roles[RoleTarget] || !roles[RolePrediction] || !roles[RoleFeature] {
+		t.Errorf("roles read back: %v", roles)
+	}
+	var r Role
+	if err := r.UnmarshalText([]byte("nonsense")); err == nil {
+		t.Error("unknown role accepted")
 	}
 }

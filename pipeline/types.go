@@ -82,6 +82,18 @@ func (r Role) String() string {
 // MarshalText implements encoding.TextMarshaler.
 func (r Role) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
+// UnmarshalText implements encoding.TextUnmarshaler (a report read back, as the file
+// sink does for its trend lines).
+func (r *Role) UnmarshalText(b []byte) error {
+	for i, name := range roleNames {
+		if string(b) == name {
+			*r = Role(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown role %q (valid: feature, target, prediction, score, label, id, timestamp)", b)
+}
+
 // Window is the logical interval [Start, End). The zero Window means "all rows".
 type Window struct{ Start, End time.Time }
 

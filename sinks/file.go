@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/driftwatch/driftwatch/internal/atomicfile"
@@ -32,6 +33,11 @@ type FileConfig struct {
 	// A string or a []string.
 	Format any   `yaml:"format"`
 	Indent *bool `yaml:"indent"`
+	// History is how many earlier runs of the job the HTML page draws as trend lines
+	// (default 30; 0: none). They are read back from the JSON reports this sink wrote
+	// before (so format must include json): the files the path matches for the same job
+	// with an earlier logical time, newest first.
+	History *int `yaml:"history"`
 }
 
 // File formats.
@@ -85,6 +91,9 @@ func (c *FileConfig) Validate() error {
 	}
 	if _, err := c.Formats(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.History != nil && *c.History < 0 {
+		errs = append(errs, fmt.Errorf("history: want 0 or more runs, got %d", *c.History))
 	}
 	for _, m := range placeholder.FindAllString(c.Path, -1) {
 		if !knownPlaceholders[m] {
@@ -167,20 +176,22 @@ func (f *File) Locations(r *pipeline.Report) ([]string, error) {
 	return out, nil
 }
 
+// cleanName makes a job name or run id safe as one path element.
+func cleanName(s string) string {
+	s = unsafeChars.ReplaceAllString(s, "_")
+	if s == "" || s == "." || s == ".." {
+		s = "_"
+	}
+	return s
+}
+
 func (f *File) location(r *pipeline.Report) (string, error) {
 	date, ts := "adhoc", "adhoc"
 	if r.LogicalTime != nil {
 		date = r.LogicalTime.UTC().Format("2006-01-02")
 		ts = r.LogicalTime.UTC().Format("20060102T150405Z")
 	}
-	clean := func(s string) string {
-		s = unsafeChars.ReplaceAllString(s, "_")
-		if s == "" || s == "." || s == ".." {
-			s = "_"
-		}
-		return s
-	}
-	p := strings.NewReplacer("{job}", clean(r.Job), "{run_id}", clean(r.RunID), "{logical_date}", date, "{logical_time}", ts).Replace(f.cfg.Path)
+	p := strings.NewReplacer("{job}", cleanName(r.Job), "{run_id}", cleanName(r.RunID), "{logical_date}", date, "{logical_time}", ts).Replace(f.cfg.Path)
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(f.base, p)
 	}
@@ -207,7 +218,11 @@ func (f *File) Write(ctx context.Context, r *pipeline.Report) error {
 		switch format {
 		case FormatHTML:
 			var buf bytes.Buffer
-			if err := htmlreport.Write(&buf, r, htmlreport.Options{}); err != nil {
+			var hist []htmlreport.HistoryPoint
+			if j := slices.Index(f.formats, FormatJSON); j >= 0 {
+				hist = f.history(r, paths[j])
+			}
+			if err := htmlreport.Write(&buf, r, htmlreport.Options{History: hist}); err != nil {
 				return fmt.Errorf("file: %w", err)
 			}
 			b = buf.Bytes()
