@@ -213,3 +213,66 @@ func testBlocksAndWorkers(t *testing.T) {
 		}
 	}
 }
+
+// Many small random tables (2–9 columns, 0–300 rows, missing patterns from none to most
+// cells, shared missing rows, ties, constants, infinities): every entry equals the
+// two-slice functions and the pair counts a direct count, for 1 and 3 workers.
+func TestCorrelations_randomShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for trial := range 300 {
+		k, n := 2+rng.IntN(8), rng.IntN(301)
+		miss := []float64{0, 0.02, 0.2, 0.7}[rng.IntN(4)]
+		cols := make([][]float64, k)
+		for j := range cols {
+			cols[j] = make([]float64, n)
+			kind := rng.IntN(5)
+			for r := range n {
+				var v float64
+				switch kind {
+				case 0:
+					v = rng.NormFloat64()
+				case 1:
+					v = float64(rng.IntN(4))
+				case 2:
+					v = 7 // constant
+				case 3:
+					v = math.Round(rng.NormFloat64()*3) / 3
+				default:
+					v = math.Exp(3 * rng.NormFloat64())
+				}
+				if rng.Float64() < miss {
+					v = []float64{math.NaN(), math.Inf(1), math.Inf(-1)}[rng.IntN(3)]
+				}
+				cols[j][r] = v
+			}
+		}
+		if k > 2 && rng.IntN(2) == 0 { // a column missing on the same rows as column 0
+			for r := range n {
+				if !isFinite(cols[0][r]) {
+					cols[1][r] = math.NaN()
+				} else if !isFinite(cols[1][r]) {
+					cols[1][r] = float64(r)
+				}
+			}
+		}
+		for _, w := range []int{1, 3} {
+			m := Correlations(cols, CorrOptions{Spearman: true, Workers: w})
+			for i := range k {
+				for j := range k {
+					if got, want := m.Pairs[i*k+j], jointRows(cols[i], cols[j]); got != want {
+						t.Fatalf("trial %d: pairs[%d,%d] = %d, want %d", trial, i, j, got, want)
+					}
+					if i == j {
+						continue
+					}
+					if got, want := m.Spearman[i*k+j], Spearman(cols[i], cols[j]); !near(got, want, 1e-12, 1e-12) {
+						t.Fatalf("trial %d (k=%d n=%d missing=%g): spearman[%d,%d] = %v, want %v", trial, k, n, miss, i, j, got, want)
+					}
+					if got, want := m.Pearson[i*k+j], Pearson(cols[i], cols[j]); !near(got, want, 1e-9, 1e-9) {
+						t.Fatalf("trial %d: pearson[%d,%d] = %v, want %v", trial, i, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
