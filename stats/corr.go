@@ -277,10 +277,8 @@ func Correlations(cols [][]float64, o CorrOptions) CorrMatrices {
 	})
 	// the rank co-moments serve the pairs missing on the same rows (or nowhere)
 	sameRows := false
-	for i := range k {
-		for j := range i {
-			sameRows = sameRows || !cc[i].constant && !cc[j].constant && !cc[i].differs(&cc[j])
-		}
+	for i := range cc {
+		sameRows = sameRows || !cc[i].constant && !cc[i].posOnly
 	}
 	var gs []float64
 	if sameRows {
