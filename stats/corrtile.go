@@ -113,7 +113,7 @@ func spearmanTile(a0, a1, b0, b1 *corrCol, m [4]int64, sc *tileScratch) [4]float
 	// partners of each column, as pair indices: a0 meets b0 (pair 0) and b1 (pair 1), ...
 	pairOf := [4][2]int{{0, 1}, {2, 3}, {0, 2}, {1, 3}}
 	partner := [4][2]*corrCol{{b0, b1}, {b0, b1}, {a0, a1}, {a0, a1}}
-	var sq [4][2]int64 // sum x^2 of each column in each of its pairs
+	var sqA, sqB [4]int64 // sum x^2 of each pair's A and B column over the pair's rows
 	for s, c := range cols {
 		if len(sc.taken) < len(c.groups) {
 			sc.taken = make([]int32, len(c.groups))
@@ -123,7 +123,11 @@ func spearmanTile(a0, a1, b0, b1 *corrCol, m [4]int64, sc *tileScratch) [4]float
 			mm := m[pairOf[s][q]]
 			var ties int64
 			sc.gr[s][q], ties = tieSums(sc.gr[s][q], c, sc.t[s], q, mm)
-			sq[s][q] = (mm*mm*mm-mm)/3 - ties
+			if s < 2 {
+				sqA[pairOf[s][q]] = (mm*mm*mm-mm)/3 - ties
+			} else {
+				sqB[pairOf[s][q]] = (mm*mm*mm-mm)/3 - ties
+			}
 		}
 	}
 	ta0, ta1, tb0, tb1 := sc.t[0], sc.t[1], sc.t[2], sc.t[3]
@@ -179,19 +183,7 @@ func spearmanTile(a0, a1, b0, b1 *corrCol, m [4]int64, sc *tileScratch) [4]float
 	sxy := [4]int64{s0, s1, s2, s3}
 	var out [4]float64
 	for i := range out {
-		// the two columns of pair i, and which of their partners it is
-		var sa, sb int64
-		switch i {
-		case 0:
-			sa, sb = sq[0][0], sq[2][0]
-		case 1:
-			sa, sb = sq[0][1], sq[3][0]
-		case 2:
-			sa, sb = sq[1][0], sq[2][1]
-		case 3:
-			sa, sb = sq[1][1], sq[3][1]
-		}
-		out[i] = corrRatio(float64(sxy[i]), float64(sa), float64(sb))
+		out[i] = corrRatio(float64(sxy[i]), float64(sqA[i]), float64(sqB[i]))
 	}
 	return out
 }
