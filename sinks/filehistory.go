@@ -18,9 +18,13 @@ import (
 // lines when the config does not say.
 const DefaultFileHistory = 30
 
-// historyMaxBytes skips earlier reports larger than this (a history point needs a few
-// fields of each column; a report that large would make every run slow to write).
-const historyMaxBytes = 64 << 20
+// historyMaxBytes skips earlier reports larger than this, and historyBudget stops
+// reading them once this many bytes were read (a history point needs a few fields of
+// each column; very wide reports would make every run slow to write).
+const (
+	historyMaxBytes = 32 << 20
+	historyBudget   = 256 << 20
+)
 
 // history returns up to the configured number of the job's earlier runs, oldest first,
 // read back from the JSON reports this sink wrote before r: the files its path template
@@ -74,6 +78,7 @@ func (f *File) history(r *pipeline.Report, jsonPath string) []htmlreport.History
 	})
 	slices.SortFunc(cands, func(a, b cand) int { return cmp.Compare(b.key, a.key) }) // newest first
 	var out []htmlreport.HistoryPoint
+	read := int64(0)
 	for _, c := range cands {
 		if len(out) == n {
 			break
@@ -81,6 +86,9 @@ func (f *File) history(r *pipeline.Report, jsonPath string) []htmlreport.History
 		st, err := os.Stat(c.path)
 		if err != nil || st.Size() > historyMaxBytes {
 			continue
+		}
+		if read += st.Size(); read > historyBudget {
+			break
 		}
 		b, err := os.ReadFile(c.path)
 		if err != nil {
