@@ -476,35 +476,10 @@ func (r *ranker) ranksFromPos() {
 		g := groups[-2-p]
 		return groupRank(int(g.start), int(g.n), mid)
 	}
-	x := r.x[:len(r.pos)]
-	if r.r32 == nil && r.r64 == nil { // positions only
-		if r.skips {
-			for row, p := range r.pos {
-				if p == 0 {
-					if c, ok := r.skipped(x[row]); ok {
-						r.pos[row] = c
-					}
-				}
-			}
-		}
+	if r.r32 == nil && r.r64 == nil && !r.skips { // positions only, all in place
 		return
 	}
-	if r.r32 != nil {
-		r32 := r.r32[:len(r.pos)]
-		for row, p := range r.pos {
-			if p == 0 && r.skips {
-				if c, ok := r.skipped(x[row]); ok {
-					p = c
-					r.pos[row] = c
-				}
-			}
-			if p != -1 {
-				r32[row] = float32(rank(p))
-			}
-		}
-		return
-	}
-	r64 := r.r64[:len(r.pos)]
+	x, r32, r64 := r.x[:len(r.pos)], r.r32, r.r64
 	for row, p := range r.pos {
 		if p == 0 && r.skips {
 			if c, ok := r.skipped(x[row]); ok {
@@ -512,7 +487,11 @@ func (r *ranker) ranksFromPos() {
 				r.pos[row] = c
 			}
 		}
-		if p != -1 {
+		switch {
+		case p == -1:
+		case r32 != nil:
+			r32[row] = float32(rank(p))
+		case r64 != nil:
 			r64[row] = rank(p)
 		}
 	}
