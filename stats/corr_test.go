@@ -451,12 +451,7 @@ func BenchmarkCorrelations(b *testing.B) {
 // One pair re-ranked over its complete rows (1M rows, 1% missing each), one goroutine.
 func BenchmarkSpearmanPair(b *testing.B) {
 	cols := benchColumns(1_000_000, 2, 0.01)
-	cc := make([]corrCol, 2)
-	var sc rankScratch
-	for i := range cc {
-		cc[i].prepare(cols[i])
-		cc[i].rank(cols[i], true, &sc)
-	}
+	cc := rankedCols(cols)
 	m := jointRows(cols[0], cols[1])
 	var ti, tj countTable
 	for b.Loop() {

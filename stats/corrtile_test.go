@@ -73,13 +73,7 @@ func TestCorrelations_tiles(t *testing.T) {
 		}
 
 		// the same pairs one at a time
-		cc := make([]corrCol, tc.k)
-		var sc rankScratch
-		for i := range cc {
-			cc[i].prepare(cols[i])
-			cc[i].rank(cols[i], true, &sc)
-		}
-		walkRows(cc, newMissRows(cc, tc.n), 1)
+		cc := rankedCols(cols)
 		var walk []pair
 		for i := range tc.k {
 			for j := range i {
@@ -141,13 +135,7 @@ func TestSpearmanTile_degenerate(t *testing.T) {
 // compare BenchmarkSpearmanPair (one pair).
 func BenchmarkSpearmanTile(b *testing.B) {
 	cols := benchColumns(1_000_000, 4, 0.01)
-	cc := make([]corrCol, 4)
-	var sc rankScratch
-	for i := range cc {
-		cc[i].prepare(cols[i])
-		cc[i].rank(cols[i], true, &sc)
-	}
-	walkRows(cc, newMissRows(cc, len(cols[0])), 1)
+	cc := rankedCols(cols)
 	t := tile{0, 1, 2, 3}
 	var m [4]int64
 	for q, p := range t.pairs() {
@@ -275,4 +263,19 @@ func TestCorrelations_randomShapes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// rankedCols prepares and ranks columns with positions and their rows where some
+// column is missing, as Correlations does for columns whose pairs are re-ranked.
+func rankedCols(cols [][]float64) []corrCol {
+	cc := make([]corrCol, len(cols))
+	var sc rankScratch
+	for i := range cc {
+		cc[i].prepare(cols[i])
+		cc[i].rank(cols[i], true, &sc)
+	}
+	if mr := newMissRows(cc, len(cols[0])); mr != nil {
+		walkRows(cc, mr, 1)
+	}
+	return cc
 }
