@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -68,16 +69,7 @@ func Ranks(dst, x []float64) []float64 {
 			dst[i] = math.NaN()
 		}
 	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		va, vb := x[a], x[b]
-		switch {
-		case va < vb:
-			return -1
-		case va > vb:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(x[a], x[b]) }) // finite values
 	for p := 0; p < len(order); {
 		q := p + 1
 		for q < len(order) && x[order[q]] == x[order[p]] {

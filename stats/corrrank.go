@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -376,16 +377,7 @@ func (r *ranker) run(s []uint64, a int) {
 		r.tie(s, a)
 		return
 	}
-	slices.SortFunc(s, func(u, v uint64) int {
-		xu, xv := x[uint32(u)], x[uint32(v)]
-		switch {
-		case xu < xv:
-			return -1
-		case xu > xv:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(s, func(u, v uint64) int { return cmp.Compare(x[uint32(u)], x[uint32(v)]) }) // finite values
 	for i := 0; i < len(s); {
 		vi := x[uint32(s[i])]
 		j := i + 1
