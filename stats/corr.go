@@ -616,12 +616,12 @@ func walkRows(cc []corrCol, mr *missRows, workers int) {
 	parallelFor(len(cc), workers, func(_ int, next func() (int, bool)) {
 		for i, ok := next(); ok; i, ok = next() {
 			c := &cc[i]
+			if c.pos == nil { // no pair of it is re-ranked
+				continue
+			}
 			c.missAt = make([]int32, len(c.miss))
 			for t, q := range c.miss {
 				c.missAt[t] = mr.at(q)
-			}
-			if c.pos == nil {
-				continue
 			}
 			c.posAt = make([]int32, len(mr.rows))
 			for a, q := range mr.rows {
